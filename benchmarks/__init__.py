@@ -1,0 +1,1 @@
+"""Truceline's benchmark suite: `make bench` (python -m benchmarks)."""

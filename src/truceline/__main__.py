@@ -1,0 +1,3 @@
+from truceline.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Adjudication: each incident judged against the agreement, with an explanation."""

@@ -1,0 +1,1 @@
+"""The agreement as data: parties, line of contact, zones, rules, threshold, response."""

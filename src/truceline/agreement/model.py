@@ -1,0 +1,289 @@
+"""The agreement as data: what the parties agreed, in a versioned, validated form.
+
+An agreement file (YAML) is parsed into these models. Geometry files it names (the line of
+contact, the areas each party holds, exclusion zones) are referenced by path relative to the
+agreement file and loaded by `truceline.agreement.loader`. Every determination names the
+agreement id and version it applied.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from truceline.observations.model import Domain, Kind, UtcDatetime
+
+SCHEMA_VERSION = 1
+"""Version of the agreement file format this code reads (see `docs/agreement.md`)."""
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
+PartyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{0,15}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
+
+ANYWHERE = "anywhere"
+"""Zone token of a prohibited act that applies wherever the act happens."""
+
+WITHDRAWAL = "withdrawal"
+"""Zone token meaning: the withdrawal band of the observed weapon's own class."""
+
+BUFFER = "buffer"
+"""Zone id of the demilitarised buffer along the line."""
+
+
+def withdrawal_zone_id(weapon_class: str) -> str:
+    """The zone id of the withdrawal band of one weapon class, e.g. ``withdrawal:mlrs``."""
+    return f"{WITHDRAWAL}:{weapon_class}"
+
+
+class Severity(StrEnum):
+    """How grave a breach is, in increasing order."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Party(_Strict):
+    """A party to the agreement."""
+
+    code: PartyCode = Field(description="Short code used everywhere else, e.g. UA or RU.")
+    name: Text = Field(description="Full name, e.g. 'Armed Forces of Ukraine'.")
+    adjective: Text | None = Field(
+        default=None, description="Used in explanations, e.g. 'Ukrainian' in 'Ukrainian-held'."
+    )
+
+    @property
+    def held_by_words(self) -> str:
+        """How explanations name this party's side: 'Ukrainian-held' or 'UA-held'."""
+        return f"{self.adjective or self.code}-held"
+
+
+class LineOfContact(_Strict):
+    """The line of contact and which party holds which side of it."""
+
+    file: Text = Field(description="GeoJSON LineString/MultiLineString, relative to this file.")
+    held_areas: dict[PartyCode, Text] = Field(
+        description="GeoJSON (Multi)Polygon files of the areas a party holds, by party code."
+    )
+    rest_held_by: PartyCode = Field(
+        description="The party that holds every point of the theatre in no held area."
+    )
+
+
+class WeaponClass(_Strict):
+    """A class of weapon that must be withdrawn a given distance from the line."""
+
+    code: Code
+    description: Text
+    examples: list[Text] = Field(default_factory=list)
+    min_calibre_mm: float | None = Field(default=None, gt=0)
+    max_calibre_mm: float | None = Field(default=None, gt=0)
+
+
+class PerSide(_Strict):
+    """A width in kilometres for each side of the line, by party code."""
+
+    km: dict[PartyCode, Annotated[float, Field(ge=0, le=500)]]
+
+
+class BufferZone(_Strict):
+    """The demilitarised buffer: a band along the line, of a width per side."""
+
+    width_km: dict[PartyCode, Annotated[float, Field(ge=0, le=100)]]
+
+
+class WithdrawalBand(_Strict):
+    """Heavy weapons of one class must be withdrawn this far from the line on each side."""
+
+    weapon_class: Code
+    width_km: dict[PartyCode, Annotated[float, Field(gt=0, le=500)]]
+
+
+class ExclusionZone(_Strict):
+    """A no-fly or maritime exclusion area, given as a GeoJSON polygon file."""
+
+    id: Code
+    type: Literal["no_fly", "maritime"]
+    name: Text
+    file: Text = Field(description="GeoJSON Polygon/MultiPolygon, relative to this file.")
+    applies_to: list[PartyCode] | None = Field(
+        default=None, description="Parties bound by the zone; all parties when absent."
+    )
+
+
+class Zones(_Strict):
+    """Zones measured from the line, and exclusion areas."""
+
+    buffer: BufferZone | None = None
+    withdrawal_bands: list[WithdrawalBand] = Field(default_factory=list)
+    exclusions: list[ExclusionZone] = Field(default_factory=list)
+
+
+class ProhibitedAct(_Strict):
+    """One act the agreement prohibits, and where."""
+
+    code: Code = Field(description="Rule code quoted in determinations, e.g. CV-FIRE.")
+    title: Text
+    description: Text = Field(description="What the rule prohibits, in plain words.")
+    kinds: list[Kind] = Field(min_length=1, description="Observation kinds that can meet it.")
+    zones: list[Code] = Field(
+        default_factory=lambda: [ANYWHERE],
+        description="Zone ids where it applies; 'anywhere', or 'withdrawal' for the band of "
+        "the observed weapon's class.",
+    )
+    domains: list[Domain] | None = Field(default=None, description="All domains when absent.")
+    severity: Severity = Severity.MEDIUM
+
+
+class PermittedActivity(_Strict):
+    """Activity that is permitted when pre-notified, and which rules the notice lifts."""
+
+    code: Code
+    description: Text
+    kinds: list[Kind] = Field(min_length=1)
+    exempts: list[Code] = Field(
+        min_length=1, description="Codes of prohibited acts a valid notice lifts."
+    )
+    notice_hours: float = Field(ge=0, le=24 * 90, description="Minimum notice period, hours.")
+    max_duration_hours: float = Field(default=72, gt=0, le=24 * 90)
+
+    @property
+    def notice(self) -> timedelta:
+        return timedelta(hours=self.notice_hours)
+
+
+class ClearBreachThreshold(_Strict):
+    """What makes a breach 'clear': enough confidence and enough independent sources."""
+
+    min_confidence: float = Field(ge=0, le=1)
+    min_independent_sources: int = Field(ge=1, le=20)
+    min_severity: Severity = Severity.LOW
+
+
+class ResponseTrigger(_Strict):
+    """When a response tier starts."""
+
+    clear_breach: bool = True
+    min_severity: Severity = Severity.LOW
+
+
+class ResponseTier(_Strict):
+    """One step of the response protocol: its name, what starts it and its deadline."""
+
+    name: Text
+    trigger: ResponseTrigger = Field(default_factory=ResponseTrigger)
+    deadline_hours: float = Field(gt=0, le=24 * 90)
+    description: Text | None = None
+
+
+class Agreement(_Strict):
+    """A ceasefire agreement, one version of it."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: Code
+    version: int = Field(ge=1)
+    title: Text
+    effective_from: UtcDatetime
+    amends: int | None = Field(default=None, ge=1, description="The version this one replaces.")
+    amendment_note: Text | None = None
+    parties: list[Party] = Field(min_length=2)
+    line: LineOfContact
+    weapon_classes: list[WeaponClass] = Field(default_factory=list)
+    zones: Zones = Field(default_factory=Zones)
+    prohibited_acts: list[ProhibitedAct] = Field(min_length=1)
+    permitted_activities: list[PermittedActivity] = Field(default_factory=list)
+    clear_breach: ClearBreachThreshold
+    response_protocol: list[ResponseTier] = Field(default_factory=list)
+
+    def party(self, code: str) -> Party:
+        for party in self.parties:
+            if party.code == code:
+                return party
+        raise KeyError(code)
+
+    def prohibited_act(self, code: str) -> ProhibitedAct:
+        for act in self.prohibited_acts:
+            if act.code == code:
+                return act
+        raise KeyError(code)
+
+    def permitted_activity(self, code: str) -> PermittedActivity:
+        for activity in self.permitted_activities:
+            if activity.code == code:
+                return activity
+        raise KeyError(code)
+
+    @property
+    def zone_ids(self) -> list[str]:
+        """Every zone id this agreement defines, in a stable order."""
+        ids = [BUFFER] if self.zones.buffer else []
+        ids += [withdrawal_zone_id(b.weapon_class) for b in self.zones.withdrawal_bands]
+        ids += [z.id for z in self.zones.exclusions]
+        return ids
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Agreement:
+        codes = [p.code for p in self.parties]
+        problems: list[str] = []
+        if len(set(codes)) != len(codes):
+            problems.append(f"parties: duplicate party codes in {codes}")
+
+        def check_party(where: str, code: str) -> None:
+            if code not in codes:
+                problems.append(f"{where}: unknown party {code!r}; expected one of {codes}")
+
+        check_party("line.rest_held_by", self.line.rest_held_by)
+        for code in self.line.held_areas:
+            check_party(f"line.held_areas.{code}", code)
+        if self.zones.buffer:
+            for code in self.zones.buffer.width_km:
+                check_party(f"zones.buffer.width_km.{code}", code)
+        classes = [w.code for w in self.weapon_classes]
+        for i, band in enumerate(self.zones.withdrawal_bands):
+            if band.weapon_class not in classes:
+                problems.append(
+                    f"zones.withdrawal_bands[{i}].weapon_class: unknown weapon class "
+                    f"{band.weapon_class!r}; expected one of {classes}"
+                )
+            for code in band.width_km:
+                check_party(f"zones.withdrawal_bands[{i}].width_km.{code}", code)
+        for i, zone in enumerate(self.zones.exclusions):
+            for code in zone.applies_to or []:
+                check_party(f"zones.exclusions[{i}].applies_to", code)
+        zone_ids = set(self.zone_ids) | {ANYWHERE, WITHDRAWAL}
+        act_codes = [a.code for a in self.prohibited_acts]
+        if len(set(act_codes)) != len(act_codes):
+            problems.append(f"prohibited_acts: duplicate codes in {act_codes}")
+        for i, act in enumerate(self.prohibited_acts):
+            for zone in act.zones:
+                if zone not in zone_ids:
+                    problems.append(
+                        f"prohibited_acts[{i}].zones: unknown zone {zone!r}; "
+                        f"expected one of {sorted(zone_ids)}"
+                    )
+        for i, activity in enumerate(self.permitted_activities):
+            for code in activity.exempts:
+                if code not in act_codes:
+                    problems.append(
+                        f"permitted_activities[{i}].exempts: unknown prohibited act {code!r}"
+                    )
+        if self.amends is not None and self.amends >= self.version:
+            problems.append(
+                f"amends: version {self.version} cannot amend version {self.amends}; "
+                "an amendment has a higher version number than what it amends"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

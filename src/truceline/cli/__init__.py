@@ -1,0 +1,1 @@
+"""The `truceline` command line."""

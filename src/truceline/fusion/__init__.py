@@ -1,0 +1,1 @@
+"""Fusion: observations of the same event become one incident."""

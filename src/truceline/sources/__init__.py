@@ -1,0 +1,1 @@
+"""Sources: the registry of who reports, and one adapter per real feed format."""
