@@ -191,7 +191,7 @@ class ResponseTier(_Strict):
 class Agreement(_Strict):
     """A ceasefire agreement, one version of it."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     id: Code
     version: int = Field(ge=1)
     title: Text
@@ -259,8 +259,8 @@ class Agreement(_Strict):
                 )
             for code in band.width_km:
                 check_party(f"zones.withdrawal_bands[{i}].width_km.{code}", code)
-        for i, zone in enumerate(self.zones.exclusions):
-            for code in zone.applies_to or []:
+        for i, exclusion in enumerate(self.zones.exclusions):
+            for code in exclusion.applies_to or []:
                 check_party(f"zones.exclusions[{i}].applies_to", code)
         zone_ids = set(self.zone_ids) | {ANYWHERE, WITHDRAWAL}
         act_codes = [a.code for a in self.prohibited_acts]
