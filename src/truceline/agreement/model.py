@@ -144,6 +144,13 @@ class ProhibitedAct(_Strict):
         "the observed weapon's class.",
     )
     domains: list[Domain] | None = Field(default=None, description="All domains when absent.")
+    within_km: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="Applies only within this distance of the line (e.g. live-fire training "
+        "far behind the line is not a breach); everywhere when absent.",
+    )
     severity: Severity = Severity.MEDIUM
 
 

@@ -40,5 +40,17 @@ class Incident(BaseModel):
     confidence: float = Field(ge=0, le=1)
     attributes: dict[str, Any] = Field(
         default_factory=dict,
-        description="Fused evidence for attribution, e.g. origin_lon/origin_lat of the fire.",
+        description="Fused evidence; see INCIDENT_ATTRIBUTES.",
     )
+
+
+INCIDENT_ATTRIBUTES = {
+    "kind_counts": "dict kind -> number of observations of that kind",
+    "source_grades": "dict source id -> best Admiralty grade seen from it, e.g. 'B2'",
+    "origin_lon": "mean longitude of the reported origins of fire (observation attributes "
+    "origin_lon/origin_lat), when any observation reported one",
+    "origin_lat": "mean latitude of the reported origins of fire",
+    "fire_from_bearing_deg": "circular mean of the observations' fire_from_bearing_deg: "
+    "bearing, degrees clockwise from true north, from the event towards where fire came from",
+}
+"""Keys fusion writes into `Incident.attributes`, and what they mean."""
