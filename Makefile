@@ -14,7 +14,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/truceline demo --db truceline-demo.sqlite
+	$(BIN)/truceline demo --db truceline-demo.sqlite --overwrite
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

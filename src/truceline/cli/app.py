@@ -1,14 +1,100 @@
-"""The `truceline` command: one sub-command per step of the data flow."""
+"""The `truceline` command: one sub-command per step of the data flow.
+
+Exit codes: 0 success; 1 the input or the request was refused (the message says why);
+2 wrong usage (unknown option, missing argument); 3 the store could not be opened or written.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
 import typer
+from rich.console import Console
+
+from truceline.adjudication.determination import Status
+from truceline.agreement.loaded import LoadedAgreement
+from truceline.cli.agreement import agreement_app
+from truceline.cli.output import (
+    OutputFormat,
+    determinations_geojson,
+    determinations_table,
+    incidents_geojson,
+    incidents_table,
+    print_determination,
+    to_json,
+)
+from truceline.errors import AgreementError, InputError, StoreError, TrucelineError
+from truceline.store import BBox, Store, TimeWindow, open_store
 
 app = typer.Typer(
     name="truceline",
-    help="Ceasefire monitoring and verification: feeds in, explained determinations out.",
+    help="Ceasefire monitoring and verification: sensor feeds in, explained determinations out.",
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
+app.add_typer(
+    agreement_app, name="agreement", help="Validate, show, amend agreements; derive a line."
+)
+incidents_app = typer.Typer(help="List and show incidents.", no_args_is_help=True)
+determinations_app = typer.Typer(help="List and show determinations.", no_args_is_help=True)
+sources_app = typer.Typer(help="Register and list sources.", no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(determinations_app, name="determinations")
+app.add_typer(sources_app, name="sources")
+
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Path, typer.Option("--db", help="The store: a SQLite file, created when missing.")
+]
+DEFAULT_DB = Path("truceline.sqlite")
+AgreementOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--agreement", help="Agreement YAML file; default: the latest version in the store."
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print an error the user can act on, and exit with a meaningful code."""
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _open(db: Path) -> Store:
+    try:
+        return open_store(db)
+    except StoreError as exc:
+        fail(str(exc), 3)
+
+
+def _agreement(store: Store, path: Path | None) -> LoadedAgreement:
+    from truceline.agreement.loader import load_agreement
+
+    try:
+        if path is not None:
+            loaded = load_agreement(path)
+            store.add_agreement(loaded)
+            return loaded
+        return store.agreement()
+    except (AgreementError, StoreError) as exc:
+        fail(f"{exc}\nGive the agreement with --agreement FILE.", 1)
+
+
+def _utc(value: str, option: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not an ISO 8601 time, e.g. 2025-09-01T06:00:00Z")
+    if parsed.tzinfo is None:
+        fail(f"{option}: {value!r} has no time zone; add Z or an offset such as +02:00")
+    return parsed.astimezone(UTC)
 
 
 @app.command()
@@ -16,7 +102,357 @@ def version() -> None:
     """Print the version of Truceline."""
     from truceline import __version__
 
-    typer.echo(__version__)
+    console.print(__version__)
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="Where to keep the demo's store.")] = Path(
+        "truceline-demo.sqlite"
+    ),
+    agreement: Annotated[
+        Path | None,
+        typer.Option("--agreement", help="Run on this agreement instead of a generated theatre."),
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=366, help="Days to simulate.")] = 7,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 7,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the store if the file exists.")
+    ] = False,
+) -> None:
+    """Simulate a theatre and a week of sensor feeds, run the whole pipeline, show results."""
+    from truceline.demo import run_demo
+
+    if db.exists():
+        if not overwrite:
+            fail(f"{db} exists; pass --overwrite to replace it, or choose another --db")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    try:
+        run_demo(db, agreement_path=agreement, days=days, seed=seed, console=console)
+    except TrucelineError as exc:
+        fail(str(exc))
+
+
+@sources_app.command("add")
+def sources_add(
+    file: Annotated[Path, typer.Argument(help="YAML list of sources (docs/formats.md).")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Register the sources of a YAML file in the store."""
+    from truceline.sources.registry import SourceRegistry
+
+    try:
+        registry = SourceRegistry.from_yaml(file, with_builtin=False)
+    except (InputError, OSError) as exc:
+        fail(str(exc))
+    with _open(db) as store:
+        store.upsert_sources(list(registry))
+    console.print(f"registered {len(registry)} sources in {db}")
+
+
+@sources_app.command("list")
+def sources_list(db: DbOption = DEFAULT_DB) -> None:
+    """List the sources known to the store (built-in ones included)."""
+    from rich.table import Table
+
+    from truceline.pipeline import registry_of
+
+    with _open(db) as store:
+        registry = registry_of(store)
+    table = Table(title=f"{len(registry)} sources", title_justify="left")
+    for column in ("id", "name", "operator", "type", "party", "grade"):
+        table.add_column(column)
+    for s in registry:
+        grade = f"{s.reliability.value}{s.credibility.value}"
+        table.add_row(s.id, s.name, s.operator, s.type.value, s.party or "-", grade)
+    console.print(table)
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Files to read.", exists=True)],
+    db: DbOption = DEFAULT_DB,
+    format: Annotated[
+        str | None, typer.Option("--format", help="Adapter name (firms, geojson, csv).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Store nothing from a file with any bad row.")
+    ] = False,
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="Register these sources first (YAML).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Read feed files into the store; bad rows are reported and the good ones kept."""
+    from truceline.pipeline import registry_of
+    from truceline.sources.ingest import ingest_file
+    from truceline.sources.registry import SourceRegistry
+
+    rejected = 0
+    with _open(db) as store:
+        if sources is not None:
+            try:
+                store.upsert_sources(list(SourceRegistry.from_yaml(sources, with_builtin=False)))
+            except InputError as exc:
+                fail(str(exc))
+        registry = registry_of(store)
+        for path in files:
+            try:
+                report = ingest_file(
+                    path,
+                    store,
+                    registry=registry,
+                    adapter=format,
+                    strict=strict,
+                    progress=not quiet,
+                )
+            except InputError as exc:
+                fail(str(exc))
+            rejected += report.rejected
+            console.print(
+                f"{path.name}: {report.rows_read} read, {report.stored_new} new, "
+                f"{report.duplicates} already stored, {report.rejected} rejected"
+            )
+            for rejection in report.rejections[:20]:
+                err.print(f"  [yellow]rejected[/] {rejection}")
+            if report.rejected > 20:
+                err.print(f"  ... and {report.rejected - 20} more rejected rows")
+    if rejected and strict:
+        raise typer.Exit(1)
+
+
+@app.command()
+def fuse(db: DbOption = DEFAULT_DB) -> None:
+    """Fuse the stored observations into incidents (only what changed is rewritten)."""
+    from truceline.pipeline import fuse_all, registry_of
+
+    with _open(db) as store:
+        kept, removed = fuse_all(store, registry_of(store))
+    console.print(f"{kept} incidents ({removed} replaced or removed)")
+
+
+@app.command()
+def adjudicate(db: DbOption = DEFAULT_DB, agreement: AgreementOption = None) -> None:
+    """Judge every incident against the agreement and store the determinations."""
+    from truceline.pipeline import adjudicate_all, registry_of
+
+    with _open(db) as store:
+        loaded = _agreement(store, agreement)
+        count = adjudicate_all(store, loaded, registry_of(store))
+        clear = len(store.determinations(clear_breach=True))
+    console.print(
+        f"{count} determinations under {loaded.agreement.id} "
+        f"v{loaded.agreement.version}; {clear} clear breaches"
+    )
+
+
+@app.command()
+def run(
+    files: Annotated[list[Path], typer.Argument(help="Feed files to ingest first.")] = [],  # noqa: B006
+    db: DbOption = DEFAULT_DB,
+    agreement: AgreementOption = None,
+    format: Annotated[str | None, typer.Option("--format", help="Adapter name.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Ingest files (if any), fuse and adjudicate: the whole pipeline in one command."""
+    if files:
+        ingest(files, db=db, format=format, strict=False, sources=None, quiet=quiet)
+    from truceline.pipeline import run_all
+
+    with _open(db) as store:
+        loaded = _agreement(store, agreement)
+        report = run_all(store, loaded)
+        clear = len(store.determinations(clear_breach=True))
+    console.print(
+        f"{report.observations} observations -> {report.incidents} incidents -> "
+        f"{report.determinations} determinations; {clear} clear breaches "
+        f"(fusion {report.times.fusion:.1f} s, adjudication {report.times.adjudication:.1f} s)"
+    )
+
+
+@incidents_app.command("list")
+def incidents_list(
+    db: DbOption = DEFAULT_DB,
+    start: Annotated[str | None, typer.Option(help="From this time (ISO 8601, with zone).")] = None,
+    end: Annotated[str | None, typer.Option(help="Until this time (ISO 8601, with zone).")] = None,
+    bbox: Annotated[
+        str | None, typer.Option(help="min_lon,min_lat,max_lon,max_lat (WGS 84).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """List incidents, filtered by time window and bounding box."""
+    with _open(db) as store:
+        items = store.incidents(window=_window(start, end), bbox=_bbox(bbox), limit=limit)
+    if fmt is OutputFormat.JSON:
+        typer.echo(to_json(items))
+    elif fmt is OutputFormat.GEOJSON:
+        typer.echo(incidents_geojson(items))
+    else:
+        console.print(incidents_table(items))
+
+
+@incidents_app.command("show")
+def incidents_show(incident_id: str, db: DbOption = DEFAULT_DB) -> None:
+    """Show one incident with its observations and determinations."""
+    with _open(db) as store:
+        incident = store.incident(incident_id)
+        if incident is None:
+            fail(f"no incident {incident_id!r} in {db}; list them with 'truceline incidents list'")
+        observations = store.observations(ids=list(incident.observation_ids))
+        determinations = [d for d in store.determinations() if d.incident_id == incident_id]
+    typer.echo(json.dumps(incident.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    for o in observations:
+        console.print(
+            f"  {o.observed_at:%Y-%m-%d %H:%M:%S} {o.source_id:<24} {o.kind.value:<16} "
+            f"{o.reliability.value}{o.credibility.value} ±{o.location_uncertainty_m:.0f} m"
+        )
+    for d in determinations:
+        print_determination(console, d)
+
+
+@determinations_app.command("list")
+def determinations_list(
+    db: DbOption = DEFAULT_DB,
+    start: Annotated[str | None, typer.Option(help="From this time (ISO 8601, with zone).")] = None,
+    end: Annotated[str | None, typer.Option(help="Until this time (ISO 8601, with zone).")] = None,
+    bbox: Annotated[str | None, typer.Option(help="min_lon,min_lat,max_lon,max_lat.")] = None,
+    zone: Annotated[str | None, typer.Option(help="Zone id, e.g. buffer.")] = None,
+    party: Annotated[str | None, typer.Option(help="Party code (side or attribution).")] = None,
+    status: Annotated[Status | None, typer.Option(help="Status.")] = None,
+    rule: Annotated[str | None, typer.Option(help="Rule code, e.g. CV-FIRE.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Only clear breaches.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """List determinations, filtered by time, place, zone, party, status and rule."""
+    with _open(db) as store:
+        items = store.determinations(
+            window=_window(start, end),
+            bbox=_bbox(bbox),
+            zone=zone,
+            party=party,
+            status=status,
+            rule=rule,
+            clear_breach=True if clear else None,
+            limit=limit,
+        )
+        incidents = {i.id: i for i in store.incidents(ids=[d.incident_id for d in items])}
+    if fmt is OutputFormat.JSON:
+        typer.echo(to_json(items))
+    elif fmt is OutputFormat.GEOJSON:
+        typer.echo(determinations_geojson(items, incidents))
+    else:
+        console.print(determinations_table(items))
+
+
+@determinations_app.command("show")
+def determinations_show(determination_id: str, db: DbOption = DEFAULT_DB) -> None:
+    """Show one determination and its explanation."""
+    with _open(db) as store:
+        d = store.determination(determination_id)
+    if d is None:
+        fail(
+            f"no determination {determination_id!r}; list them with 'truceline determinations list'"
+        )
+    print_determination(console, d)
+
+
+@app.command()
+def prenotify(
+    party: Annotated[str, typer.Option(help="Code of the notifying party.")],
+    activity: Annotated[str, typer.Option(help="Code of a permitted activity.")],
+    area: Annotated[Path, typer.Option(help="GeoJSON Polygon/MultiPolygon of the area.")],
+    start: Annotated[str, typer.Option(help="Start (ISO 8601 with zone).")],
+    end: Annotated[str, typer.Option(help="End (ISO 8601 with zone).")],
+    notified_at: Annotated[
+        str | None, typer.Option(help="When the notice was received; default now.")
+    ] = None,
+    notice_id: Annotated[
+        str | None, typer.Option("--id", help="Notice id; derived if absent.")
+    ] = None,
+    description: Annotated[str, typer.Option(help="What will be done.")] = "",
+    db: DbOption = DEFAULT_DB,
+    agreement: AgreementOption = None,
+) -> None:
+    """Record a party's pre-notification of permitted activity (deconfliction)."""
+    import hashlib
+
+    from pydantic import ValidationError
+
+    from truceline.agreement.prenotification import PreNotification
+
+    try:
+        geometry = json.loads(area.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"--area {area}: cannot read GeoJSON ({exc})")
+    if geometry.get("type") == "FeatureCollection" and geometry.get("features"):
+        geometry = geometry["features"][0].get("geometry") or {}
+    elif geometry.get("type") == "Feature":
+        geometry = geometry.get("geometry") or {}
+    received = _utc(notified_at, "--notified-at") if notified_at else datetime.now(UTC)
+    with _open(db) as store:
+        loaded = _agreement(store, agreement)
+        agreement_model = loaded.agreement
+        if party not in [p.code for p in agreement_model.parties]:
+            fail(
+                f"--party: unknown party {party!r}; expected one of "
+                f"{[p.code for p in agreement_model.parties]}"
+            )
+        try:
+            permitted = agreement_model.permitted_activity(activity)
+        except KeyError:
+            fail(
+                f"--activity: {activity!r} is not a permitted activity of the agreement; "
+                f"expected one of {[a.code for a in agreement_model.permitted_activities]}"
+            )
+        key = f"{party}|{activity}|{start}|{end}|{json.dumps(geometry, sort_keys=True)}"
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        try:
+            notice = PreNotification(
+                id=notice_id or f"pn-{digest[:16]}",
+                party=party,
+                activity=activity,
+                area=geometry,
+                starts_at=_utc(start, "--start"),
+                ends_at=_utc(end, "--end"),
+                notified_at=received,
+                description=description,
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            fail(f"{'.'.join(str(p) for p in first['loc']) or 'notice'}: {first['msg']}")
+        stored = store.add_prenotification(notice)
+    lead = notice.starts_at - notice.notified_at
+    if lead < permitted.notice:
+        err.print(
+            f"[yellow]warning:[/] notice given {lead.total_seconds() / 3600:.1f} h before "
+            f"start; {activity} needs {permitted.notice_hours:g} h, so it covers nothing"
+        )
+    console.print(f"{notice.id} {'recorded' if stored else 'was already recorded'}")
+
+
+def _window(start: str | None, end: str | None) -> TimeWindow | None:
+    if start is None and end is None:
+        return None
+    lo = _utc(start, "--start") if start else datetime(1970, 1, 1, tzinfo=UTC)
+    hi = _utc(end, "--end") if end else datetime(9999, 1, 1, tzinfo=UTC)
+    if hi < lo:
+        fail("--end is before --start")
+    return TimeWindow(lo, hi)
+
+
+def _bbox(text: str | None) -> BBox | None:
+    if text is None:
+        return None
+    try:
+        values = [float(v) for v in text.split(",")]
+        if len(values) != 4:
+            raise ValueError
+        return BBox(*values)
+    except (ValueError, InputError) as exc:
+        fail(f"--bbox: expected min_lon,min_lat,max_lon,max_lat in degrees ({exc or text})")
 
 
 def main() -> None:
