@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_fusion, bench_zones
+from benchmarks import bench_fusion, bench_store, bench_zones
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "zones": bench_zones.run(n),
         "fusion": bench_fusion.run(n),
+        "store": bench_store.run(n),
     }
     results["seconds"] = round(time.perf_counter() - started, 1)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

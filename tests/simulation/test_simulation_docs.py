@@ -18,6 +18,7 @@ from truceline.simulation.sensors import (
     PartyReports,
     SatelliteImagery,
     SatelliteThermal,
+    SensorModel,
     UavFleet,
 )
 
@@ -44,7 +45,8 @@ def test_detection_tables_are_the_code(text: str) -> None:
 
 
 def test_every_sensor_and_source_is_documented(text: str) -> None:
-    for cls in [*TABLED, PartyReports, SatelliteThermal]:
+    documented: list[type[SensorModel]] = [*TABLED, PartyReports, SatelliteThermal]
+    for cls in documented:
         assert f"`{cls.__name__}`" in text
     for orbit in ORBITS:
         assert f"`{orbit.source_id}`" in text

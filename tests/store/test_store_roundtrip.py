@@ -138,3 +138,28 @@ def test_values_json_cannot_hold_are_refused_with_the_incident_named(tmp_path: P
         odd = incident("obj", ("obs-1",), attributes={"when": T0})
         with pytest.raises(StoreError, match="datetime is not JSON"):
             store.replace_incidents([], [odd])
+
+
+def test_numpy_values_in_attributes_are_stored_as_plain_numbers(tmp_path: Path) -> None:
+    import numpy as np
+    from store_helpers import incident
+
+    with open_store(tmp_path / "n.sqlite") as store:
+        made = incident(
+            "np",
+            ("obs-1",),
+            attributes={
+                "kind_counts": {"explosion": np.int64(3)},
+                "origin_lon": np.float64(37.25),
+                "bearings": np.array([90.0, 95.5]),
+            },
+        )
+        store.replace_incidents([], [made])
+        back = store.incident("inc-np")
+    assert back is not None
+    assert back.attributes == {
+        "kind_counts": {"explosion": 3},
+        "origin_lon": 37.25,
+        "bearings": [90.0, 95.5],
+    }
+    assert type(back.attributes["kind_counts"]["explosion"]) is int

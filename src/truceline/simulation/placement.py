@@ -5,6 +5,10 @@ equidistant projection centred on the line. Points are placed at a chosen distan
 line on a chosen party's side by interpolating along the line, offsetting along its normal
 and keeping only candidates whose true distance and side are right (rejection sampling, in
 batches, vectorised).
+
+Edges are densified before projecting, so a long straight edge in longitude/latitude keeps
+its shape in metres; who holds a point is still decided on the agreement's own
+longitude/latitude geometry, so sides here are exactly the agreement's.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ def unset(values: ObjectArray) -> BoolArray:
 
 _GEOD = Geod(ellps="WGS84")
 _DENSIFY_M = 100.0
+_PROJECT_STEP_DEG = 0.01
+"""Longest edge (degrees) projected as a straight line; the shape error stays below 1 m."""
+_UNPROJECT_STEP_M = 1_000.0
 _END_TOLERANCE_M = 1.0
 _MAX_ROUNDS = 40
 
@@ -71,31 +78,35 @@ class TheatreFrame:
         self._part_start = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
         self.length_m = float(lengths.sum())
 
-        self.held: dict[str, BaseGeometry] = {}
-        for code in self.parties:
-            if code in loaded.held_areas:
-                area = self.project(loaded.held_areas[code])
-                shapely.prepare(area)
-                self.held[code] = area
-        self.exclusions: dict[str, BaseGeometry] = {}
-        for zone_id, area in loaded.exclusions.items():
-            projected = self.project(area)
-            shapely.prepare(projected)
-            self.exclusions[zone_id] = projected
+        # Areas in metres (for extents) and, for deciding who holds a point, as given.
+        held = {code: loaded.held_areas[code] for code in self.parties if code in loaded.held_areas}
+        self.held: dict[str, BaseGeometry] = {c: self.project(a) for c, a in held.items()}
+        self.exclusions: dict[str, BaseGeometry] = {
+            zone_id: self.project(area) for zone_id, area in loaded.exclusions.items()
+        }
+        self._held_lonlat: dict[str, BaseGeometry] = dict(held)
+        self._exclusions_lonlat: dict[str, BaseGeometry] = dict(loaded.exclusions)
         maritime = [
-            self.exclusions[z.id]
+            loaded.exclusions[z.id]
             for z in agreement.zones.exclusions
-            if z.type == "maritime" and z.id in self.exclusions
+            if z.type == "maritime" and z.id in loaded.exclusions
         ]
-        self._water = shapely.union_all(maritime) if maritime else None
-        if self._water is not None:
-            shapely.prepare(self._water)
-        self._land = None
+        self._water_lonlat = shapely.union_all(maritime) if maritime else None
+        self._land_lonlat: BaseGeometry | None = None
         if land is not None:
             if land.is_empty or land.area == 0:
                 raise GeometryError("the land mask is empty; give a Polygon or MultiPolygon")
-            self._land = self.project(land)
-            shapely.prepare(self._land)
+            self._land_lonlat = land
+        for area in (
+            *self.held.values(),
+            *self.exclusions.values(),
+            *self._held_lonlat.values(),
+            *self._exclusions_lonlat.values(),
+            self._water_lonlat,
+            self._land_lonlat,
+        ):
+            if area is not None:
+                shapely.prepare(area)
 
         self._build_line_index(parts)
 
@@ -131,12 +142,14 @@ class TheatreFrame:
     # Projection -----------------------------------------------------------------------
 
     def project(self, geometry: BaseGeometry) -> BaseGeometry:
-        """The geometry in this frame's metres."""
-        return _transform(geometry, self._forward.transform)
+        """The geometry in this frame's metres, its edges densified so they keep their shape."""
+        dense = shapely.segmentize(geometry, _PROJECT_STEP_DEG)
+        return _transform(dense, self._forward.transform)
 
     def unproject(self, geometry: BaseGeometry) -> BaseGeometry:
-        """The geometry back in WGS 84 longitude/latitude."""
-        return _transform(geometry, self._inverse.transform)
+        """The geometry back in WGS 84 longitude/latitude, its edges densified likewise."""
+        dense = shapely.segmentize(geometry, _UNPROJECT_STEP_M)
+        return _transform(dense, self._inverse.transform)
 
     def to_xy(self, lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
         x, y = self._forward.transform(lon, lat)
@@ -188,29 +201,34 @@ class TheatreFrame:
 
     def side(self, x: FloatArray, y: FloatArray) -> ObjectArray:
         """The party holding each point under the agreement (held areas, else the rest)."""
+        lon, lat = self.to_lonlat(x, y)
         result = np.full(x.shape, self.rest_party, dtype=object)
-        for code, area in self.held.items():
-            result[shapely.contains_xy(area, x, y)] = code
+        for code, area in self._held_lonlat.items():
+            result[shapely.contains_xy(area, lon, lat)] = code
         return result
 
     def land_owner(self, x: FloatArray, y: FloatArray) -> ObjectArray:
         """The party whose land each point is, or None at sea or outside the theatre."""
+        lon, lat = self.to_lonlat(x, y)
         result = np.full(x.shape, None, dtype=object)
         inside_any = np.zeros(x.shape, dtype=bool)
-        for code, area in self.held.items():
-            inside = shapely.contains_xy(area, x, y)
+        for code, area in self._held_lonlat.items():
+            inside = shapely.contains_xy(area, lon, lat)
             result[inside] = code
             inside_any |= inside
-        if self.rest_party not in self.held:
+        if self.rest_party not in self._held_lonlat:
             result[~inside_any] = self.rest_party
-        if self._water is not None:
-            result[shapely.contains_xy(self._water, x, y)] = None
-        if self._land is not None:
-            result[~shapely.contains_xy(self._land, x, y)] = None
+        if self._water_lonlat is not None:
+            result[shapely.contains_xy(self._water_lonlat, lon, lat)] = None
+        if self._land_lonlat is not None:
+            result[~shapely.contains_xy(self._land_lonlat, lon, lat)] = None
         return result
 
     def in_zone(self, zone_id: str, x: FloatArray, y: FloatArray) -> BoolArray:
-        return np.asarray(shapely.contains_xy(self.exclusions[zone_id], x, y), dtype=bool)
+        """True where a point lies inside the exclusion zone."""
+        lon, lat = self.to_lonlat(x, y)
+        area = self._exclusions_lonlat[zone_id]
+        return np.asarray(shapely.contains_xy(area, lon, lat), dtype=bool)
 
     def bearing_deg(
         self, x: FloatArray, y: FloatArray, to_x: FloatArray, to_y: FloatArray

@@ -116,7 +116,7 @@ class SourceRegistry:
 
     @classmethod
     def from_yaml(cls, path: Path, *, with_builtin: bool = True) -> SourceRegistry:
-        """Load a registry file: a YAML list of sources (see `docs/sources.md`)."""
+        """Load a registry file: a YAML list of sources (see `docs/formats.md`)."""
         registry = cls(BUILTIN_SOURCES if with_builtin else ())
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         if not isinstance(data, list):

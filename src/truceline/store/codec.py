@@ -56,11 +56,6 @@ def from_us(micros: int) -> datetime:
     return EPOCH + timedelta(microseconds=micros)
 
 
-def half_window_us(time_uncertainty_s: float) -> int:
-    """An uncertainty in seconds, rounded up to whole microseconds."""
-    return math.ceil(time_uncertainty_s * 1_000_000)
-
-
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while many small objects are made.
@@ -78,9 +73,9 @@ def paused_gc() -> Iterator[None]:
 
 
 def _json_default(value: Any) -> Any:
-    item = getattr(value, "item", None)  # numpy scalars
-    if callable(item):
-        return item()
+    to_list = getattr(value, "tolist", None)  # numpy scalars and arrays
+    if callable(to_list):
+        return to_list()
     if isinstance(value, (set, frozenset)):
         return sorted(value)
     raise TypeError(f"a value of type {type(value).__name__} is not JSON")

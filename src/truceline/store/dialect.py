@@ -1,7 +1,8 @@
 """Everything that differs between database backends, in one place.
 
 The tables and queries are plain SQLAlchemy Core; only opening a connection, starting a
-write transaction and "insert unless the key is there" depend on the backend.
+write transaction, "insert unless the key is there", refreshing the planner's statistics
+and reading the driver's error messages depend on the backend.
 """
 
 from __future__ import annotations

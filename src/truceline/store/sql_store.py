@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -279,13 +279,16 @@ class SqlStore(Store):
             indexes = sorted(o.indexes, key=lambda index: str(index.name)) if rebuild else []
             for index in indexes:
                 index.drop(conn)
+            # Rows are made in the batch's order (objects are read where they lie in memory),
+            # then written in id order: the id index grows at its end, and the table is laid
+            # out as iter_observations reads it. The sort is stable: of two with one id, the
+            # first wins.
+            with paused_gc():
+                rows = [observation_values(x) for x in batch]
+                rows.sort(key=itemgetter(0))
             stmt = insert_ignoring_existing(conn, o)
-            # In id order, the table is laid out as iter_observations reads it, and the id
-            # index grows at its end; the sort is stable, so of two with one id the first wins.
-            for chunk in _chunks(sorted(batch, key=attrgetter("id")), WRITE_CHUNK):
-                with paused_gc():
-                    rows = [observation_values(x) for x in chunk]
-                added += execute_many(conn, stmt, rows)
+            for chunk in _chunks(rows, WRITE_CHUNK):
+                added += execute_many(conn, stmt, chunk)
             for index in indexes:
                 index.create(conn)
             if rebuild:
