@@ -35,6 +35,8 @@ class TruthOutcome:
     status: Status | None
     """The gravest status among the determinations of its observations; None if unseen."""
     attributed_to: str | None
+    merged_with_violation: bool
+    """Its observations were fused into an incident that also holds a true violation."""
 
 
 def outcomes(
@@ -45,6 +47,13 @@ def outcomes(
     """Match each true event to the determinations of the incidents holding its observations."""
     incident_of = {o: i.id for i in incidents for o in i.observation_ids}
     by_incident = {d.incident_id: d for d in determinations}
+    violation_incidents = {
+        incident_of[o]
+        for event in truth
+        if event.category == "violation"
+        for o in event.observation_ids
+        if o in incident_of
+    }
     order = list(Status)
     result = []
     for event in truth:
@@ -54,10 +63,13 @@ def outcomes(
             if o in incident_of and incident_of[o] in by_incident
         ]
         if not found:
-            result.append(TruthOutcome(event, None, None))
+            result.append(TruthOutcome(event, None, None, False))
             continue
         gravest = min(found, key=lambda d: order.index(d.status))
-        result.append(TruthOutcome(event, gravest.status, gravest.attributed_to))
+        merged = event.category != "violation" and any(
+            d.incident_id in violation_incidents for d in found
+        )
+        result.append(TruthOutcome(event, gravest.status, gravest.attributed_to, merged))
     return result
 
 
@@ -65,11 +77,13 @@ def run_demo(
     db: Path,
     *,
     agreement_path: Path | None,
+    land_path: Path | None = None,
     days: int,
     seed: int,
     console: Console,
 ) -> PipelineReport:
     """Simulate, run the pipeline into the store at `db`, and print the summary."""
+    from truceline.agreement.geometry_files import areas_from_geojson, read_geojson
     from truceline.agreement.loader import load_agreement
     from truceline.simulation.theatre import generate_theatre
 
@@ -80,7 +94,8 @@ def run_demo(
         f"[bold]Truceline demo[/]: {agreement.title} ({agreement.id} v{agreement.version}), "
         f"{days} days, seed {seed}"
     )
-    scenario = simulate(loaded, days=days, seed=seed)
+    land = areas_from_geojson(read_geojson(land_path)) if land_path else None
+    scenario = simulate(loaded, days=days, seed=seed, land=land)
     with open_store(db) as store:
         store.upsert_sources(scenario.sources)
         store.add_agreement(loaded)
@@ -143,17 +158,22 @@ def _rules_table(
     matched: list[TruthOutcome],
 ) -> Table:
     table = Table(
-        title="Determinations per rule and party, beside the ground truth", title_justify="left"
+        title="Determinations per rule and party, beside the ground truth",
+        title_justify="left",
+        caption="truth: violations that happened; unseen: by no sensor; found: called a clear "
+        "or suspected breach; determined: clear breaches of the rule attributed to the party; "
+        "false: of those, not a true violation of the rule by the party.",
+        caption_justify="left",
     )
     columns = (
         "rule",
         "party",
-        "true violations",
-        "seen by no sensor",
-        "found as clear breach",
-        "found as suspected",
-        "clear breaches determined",
-        "of which not a true violation by that party",
+        "truth",
+        "unseen",
+        "found clear",
+        "suspected",
+        "determined",
+        "false",
     )
     for column in columns:
         table.add_column(column, justify="left" if column in ("rule", "party") else "right")
@@ -201,29 +221,37 @@ def _rules_table(
 
 
 def _background_table(matched: list[TruthOutcome]) -> Table:
-    table = Table(title="What became of everything else", title_justify="left")
+    table = Table(
+        title="What became of everything else (events that are no violation)",
+        title_justify="left",
+        caption="merged: fused with a true violation seen at the same place and time, and "
+        "judged with it; the other columns count the rest by the status of their incident.",
+        caption_justify="left",
+    )
     columns = (
         "true event",
         "count",
         "unseen",
-        "no violation",
-        "deconflicted",
+        "no viol.",
+        "deconfl.",
         "suspected",
-        "clear breach",
+        "clear",
+        "merged",
     )
     for column in columns:
         table.add_column(column, justify="left" if column == "true event" else "right")
     categories = sorted({m.event.category for m in matched if m.event.category != "violation"})
     for category in categories:
         rows = [m for m in matched if m.event.category == category]
-        counts = Counter(m.status for m in rows)
+        alone = Counter(m.status for m in rows if not m.merged_with_violation)
         table.add_row(
             category.replace("_", " "),
             str(len(rows)),
-            str(counts[None]),
-            str(counts[Status.NO_VIOLATION]),
-            str(counts[Status.DECONFLICTED]),
-            str(counts[Status.SUSPECTED_BREACH]),
-            str(counts[Status.CLEAR_BREACH]),
+            str(alone[None]),
+            str(alone[Status.NO_VIOLATION]),
+            str(alone[Status.DECONFLICTED]),
+            str(alone[Status.SUSPECTED_BREACH]),
+            str(alone[Status.CLEAR_BREACH]),
+            str(sum(m.merged_with_violation for m in rows)),
         )
     return table

@@ -217,3 +217,24 @@ def test_prenotify_records_a_notice_and_warns_when_late(
         "2025-09-03T18:00:00Z",
     )
     assert code != 0
+
+
+def test_demo_runs_on_a_real_agreement_with_a_land_outline(
+    tmp_path: Path, shared_data: Path, ukraine_agreement: Path
+) -> None:
+    db = tmp_path / "ua-demo.sqlite"
+    outline = shared_data / "boundaries" / "ukraine_outline.geojson"
+    code, output = invoke(
+        "demo", "--db", db, "--agreement", ukraine_agreement, "--land", outline, "--days", "1"
+    )
+    assert code == 0, output
+    assert "minsk-ii-template v1" in flat(output)
+    code, output = invoke("determinations", "list", "--db", db, "--clear", "-f", "geojson")
+    assert code == 0, output
+    features = json.loads(output)["features"]
+    assert features
+    assert {f["properties"]["attributed_to"] for f in features} <= {"UA", "RU", None}
+    for feature in features:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert 22 < lon < 41
+        assert 44 < lat < 53

@@ -114,6 +114,13 @@ def demo(
         Path | None,
         typer.Option("--agreement", help="Run on this agreement instead of a generated theatre."),
     ] = None,
+    land: Annotated[
+        Path | None,
+        typer.Option(
+            "--land",
+            help="GeoJSON outline of the land (e.g. a country): keeps land events inside it.",
+        ),
+    ] = None,
     days: Annotated[int, typer.Option(min=1, max=366, help="Days to simulate.")] = 7,
     seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 7,
     overwrite: Annotated[
@@ -129,7 +136,9 @@ def demo(
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     try:
-        run_demo(db, agreement_path=agreement, days=days, seed=seed, console=console)
+        run_demo(
+            db, agreement_path=agreement, land_path=land, days=days, seed=seed, console=console
+        )
     except TrucelineError as exc:
         fail(str(exc))
 
