@@ -8,6 +8,7 @@ and reading the driver's error messages depend on the backend.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,10 @@ BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for another process's write to finish."""
 
 _WRITE = "truceline_write"
+
+_RETRY_FIRST_S = 0.001
+_RETRY_MAX_S = 0.05
+"""Back-off between attempts to switch a file to WAL while another connection writes it."""
 
 
 def sqlite_engine(path: Path | None) -> Engine:
@@ -52,7 +57,7 @@ def sqlite_engine(path: Path | None) -> Engine:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if path is not None:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _switch_to_wal(cursor)
                 cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA cache_size = -65536")
@@ -66,6 +71,32 @@ def sqlite_engine(path: Path | None) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode, waiting up to the busy timeout for other writers.
+
+    Switching reads the file header and then rewrites it, upgrading a read to a write. SQLite
+    never waits on such an upgrade (it could deadlock), so while another connection writes a
+    file still in rollback mode (a new store being created) the pragma fails with
+    SQLITE_BUSY at once, busy timeout or not. It is retried here instead; once the header
+    says WAL, the pragma no longer writes and cannot fail this way.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = _RETRY_FIRST_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(2 * delay, _RETRY_MAX_S)
 
 
 @contextmanager
@@ -147,6 +178,15 @@ def store_error(name: str, action: str, exc: DBAPIError) -> StoreError:
         return StoreError(
             f"store {name!r}: cannot {action}: the file is damaged ({detail}); restore it "
             "from a backup, or give --db a new path"
+        )
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_BUSY_SNAPSHOT:
+        # Returned at once, without waiting: a read transaction tried to write after
+        # another connection had written.
+        return StoreError(
+            f"store {name!r}: cannot {action}: another process changed it after this "
+            "transaction began reading; run it again (write transactions must start with "
+            "BEGIN IMMEDIATE)"
         )
     if "locked" in low or "busy" in low:
         return StoreError(
