@@ -95,6 +95,8 @@ def test_show_a_determination_and_its_incident(demo_db: Path) -> None:
     code, output = invoke("incidents", "show", first["incident_id"], "--db", demo_db)
     assert code == 0, output
     assert first["incident_id"] in output
+    assert first["id"] in output  # its determination, with the explanation
+    assert "clear breach" in flat(output)
 
 
 def flat(text: str) -> str:

@@ -59,6 +59,16 @@ AgreementOption = Annotated[
     ),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+StartOption = Annotated[
+    str | None, typer.Option("--start", help="From this time (ISO 8601, with zone).")
+]
+EndOption = Annotated[
+    str | None, typer.Option("--end", help="Until this time (ISO 8601, with zone).")
+]
+BBoxOption = Annotated[
+    str | None, typer.Option("--bbox", help="min_lon,min_lat,max_lon,max_lat (WGS 84).")
+]
+LimitOption = Annotated[int | None, typer.Option("--limit", min=1, help="At most this many.")]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -283,12 +293,10 @@ def run(
 @incidents_app.command("list")
 def incidents_list(
     db: DbOption = DEFAULT_DB,
-    start: Annotated[str | None, typer.Option(help="From this time (ISO 8601, with zone).")] = None,
-    end: Annotated[str | None, typer.Option(help="Until this time (ISO 8601, with zone).")] = None,
-    bbox: Annotated[
-        str | None, typer.Option(help="min_lon,min_lat,max_lon,max_lat (WGS 84).")
-    ] = None,
-    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    bbox: BBoxOption = None,
+    limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List incidents, filtered by time window and bounding box."""
@@ -310,7 +318,11 @@ def incidents_show(incident_id: str, db: DbOption = DEFAULT_DB) -> None:
         if incident is None:
             fail(f"no incident {incident_id!r} in {db}; list them with 'truceline incidents list'")
         observations = store.observations(ids=list(incident.observation_ids))
-        determinations = [d for d in store.determinations() if d.incident_id == incident_id]
+        nearby = store.determinations(
+            window=TimeWindow(incident.start, incident.end),
+            bbox=BBox(incident.lon, incident.lat, incident.lon, incident.lat),
+        )
+        determinations = [d for d in nearby if d.incident_id == incident_id]
     typer.echo(json.dumps(incident.model_dump(mode="json"), indent=2, ensure_ascii=False))
     for o in observations:
         console.print(
@@ -324,15 +336,15 @@ def incidents_show(incident_id: str, db: DbOption = DEFAULT_DB) -> None:
 @determinations_app.command("list")
 def determinations_list(
     db: DbOption = DEFAULT_DB,
-    start: Annotated[str | None, typer.Option(help="From this time (ISO 8601, with zone).")] = None,
-    end: Annotated[str | None, typer.Option(help="Until this time (ISO 8601, with zone).")] = None,
-    bbox: Annotated[str | None, typer.Option(help="min_lon,min_lat,max_lon,max_lat.")] = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    bbox: BBoxOption = None,
     zone: Annotated[str | None, typer.Option(help="Zone id, e.g. buffer.")] = None,
     party: Annotated[str | None, typer.Option(help="Party code (side or attribution).")] = None,
     status: Annotated[Status | None, typer.Option(help="Status.")] = None,
     rule: Annotated[str | None, typer.Option(help="Rule code, e.g. CV-FIRE.")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Only clear breaches.")] = False,
-    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List determinations, filtered by time, place, zone, party, status and rule."""

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from truceline.errors import InputError
 from truceline.observations.model import MAX_ATTRIBUTES, Observation
 from truceline.sources.base import Adapter, Rejection, aware_utc, excerpt
-from truceline.sources.delimited import BOM, Row, read_rows
+from truceline.sources.delimited import Row, header_columns, read_rows
 from truceline.sources.fields import (
     NUMERIC_FIELDS,
     FieldError,
@@ -94,9 +94,7 @@ class CsvAdapter(Adapter):
 
     @classmethod
     def can_read(cls, path: Path, head: bytes) -> bool:
-        first = head.removeprefix(BOM).split(b"\n", 1)[0].decode("utf-8", "replace")
-        columns = {name.strip().strip('"').lower() for name in first.split(",")}
-        return {"source_id", "observed_at"} <= columns
+        return {"source_id", "observed_at"} <= header_columns(head)
 
     def read(self, path: Path, *, received_at: datetime) -> Iterator[Observation | Rejection]:
         received = aware_utc(received_at)

@@ -31,6 +31,12 @@ class Row:
     text: str
 
 
+def header_columns(head: bytes) -> set[str]:
+    """The lower-cased column names of the header line at the start of `head`."""
+    first = head.removeprefix(BOM).split(b"\n", 1)[0].decode("utf-8", "replace")
+    return {name.strip().strip('"').lower() for name in first.split(",")}
+
+
 def split_line(text: str) -> list[str]:
     """The fields of one CSV line; raises csv.Error when it is not well-formed."""
     if '"' not in text:

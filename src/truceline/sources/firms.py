@@ -26,8 +26,8 @@ from truceline.observations.model import (
     Observation,
 )
 from truceline.sources.base import Adapter, Rejection, aware_utc, excerpt
-from truceline.sources.delimited import BOM, Row, read_rows
-from truceline.sources.fields import FieldError
+from truceline.sources.delimited import Row, header_columns, read_rows
+from truceline.sources.fields import FieldError, finite_number
 from truceline.sources.readable import rejection_from, shown
 from truceline.sources.registry import Source
 
@@ -172,9 +172,7 @@ class FirmsAdapter(Adapter):
 
     @classmethod
     def can_read(cls, path: Path, head: bytes) -> bool:
-        first = head.removeprefix(BOM).split(b"\n", 1)[0].decode("utf-8", "replace")
-        columns = {name.strip().strip('"').lower() for name in first.split(",")}
-        return set(REQUIRED) <= columns
+        return set(REQUIRED) <= header_columns(head)
 
     def read(self, path: Path, *, received_at: datetime) -> Iterator[Observation | Rejection]:
         received = aware_utc(received_at)
@@ -237,7 +235,7 @@ class FirmsAdapter(Adapter):
         for name, i in columns.numeric:
             text = fields[i].strip()
             if text:
-                value = _number(text, name)
+                value = finite_number(text, name)
                 attributes[name] = value
         for name, i in columns.text:
             text = fields[i].strip()
@@ -300,16 +298,6 @@ def _coordinate(text: str, name: str, limit: float) -> float:
         raise FieldError(
             name, f"must be between {-limit:g} and {limit:g} (got {shown(text.strip())})"
         )
-    return value
-
-
-def _number(text: str, name: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise FieldError(name, f"must be a number (got {shown(text)})") from None
-    if not math.isfinite(value):
-        raise FieldError(name, f"must be a finite number (got {shown(text)})")
     return value
 
 
