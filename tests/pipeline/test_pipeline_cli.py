@@ -240,3 +240,66 @@ def test_demo_runs_on_a_real_agreement_with_a_land_outline(
         lon, lat = feature["geometry"]["coordinates"]
         assert 22 < lon < 41
         assert 44 < lat < 53
+
+
+def test_prenotify_keeps_every_part_of_a_multi_part_area(
+    tmp_path: Path, ukraine_agreement: Path
+) -> None:
+    from truceline.store import open_store
+
+    def square(lon: float, lat: float) -> dict[str, object]:
+        ring = [[lon, lat], [lon + 0.1, lat], [lon + 0.1, lat + 0.1], [lon, lat + 0.1], [lon, lat]]
+        return {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+
+    area = tmp_path / "two-sites.geojson"
+    collection = {"type": "FeatureCollection", "features": [square(37.0, 48.0), square(38.0, 48.5)]}
+    area.write_text(json.dumps(collection))
+    db = tmp_path / "parts.sqlite"
+    code, output = invoke(
+        "prenotify",
+        "--party",
+        "UA",
+        "--activity",
+        "DEMINING",
+        "--area",
+        area,
+        "--db",
+        db,
+        "--agreement",
+        ukraine_agreement,
+        "--start",
+        "2025-09-03T06:00:00Z",
+        "--end",
+        "2025-09-03T18:00:00Z",
+        "--notified-at",
+        "2025-09-01T06:00:00Z",
+    )
+    assert code == 0, output
+    with open_store(db) as store:
+        (notice,) = store.prenotifications()
+    assert notice.area["type"] == "MultiPolygon"
+    assert len(notice.area["coordinates"]) == 2
+
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "Polygon", "coordinates": [[[37, 48], [37.1, 48]')
+    code, output = invoke(
+        "prenotify",
+        "--party",
+        "UA",
+        "--activity",
+        "DEMINING",
+        "--area",
+        broken,
+        "--db",
+        db,
+        "--start",
+        "2025-09-03T06:00:00Z",
+        "--end",
+        "2025-09-03T18:00:00Z",
+    )
+    assert code == 1
+    assert "--area" in output

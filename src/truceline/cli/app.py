@@ -402,16 +402,19 @@ def prenotify(
 
     from pydantic import ValidationError
 
+    from truceline.agreement.geometry_files import (
+        areas_from_geojson,
+        geometry_to_geojson,
+        read_geojson,
+    )
     from truceline.agreement.prenotification import PreNotification
 
     try:
-        geometry = json.loads(area.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        fail(f"--area {area}: cannot read GeoJSON ({exc})")
-    if geometry.get("type") == "FeatureCollection" and geometry.get("features"):
-        geometry = geometry["features"][0].get("geometry") or {}
-    elif geometry.get("type") == "Feature":
-        geometry = geometry.get("geometry") or {}
+        # Every polygon of the file counts, whether it is a geometry, a Feature or a
+        # FeatureCollection of several parts.
+        geometry = geometry_to_geojson(areas_from_geojson(read_geojson(area)))
+    except TrucelineError as exc:
+        fail(f"--area: {exc}")
     received = _utc(notified_at, "--notified-at") if notified_at else datetime.now(UTC)
     with _open(db) as store:
         loaded = _agreement(store, agreement)
