@@ -160,9 +160,11 @@ def _rules_table(
     table = Table(
         title="Determinations per rule and party, beside the ground truth",
         title_justify="left",
-        caption="truth: violations that happened; unseen: by no sensor; found: called a clear "
-        "or suspected breach; determined: clear breaches of the rule attributed to the party; "
-        "false: of those, not a true violation of the rule by the party.",
+        caption="truth: violations by the party that truly break the rule (one violation may "
+        "break several rules, e.g. a weapon in the buffer); unseen: by no sensor; found: called "
+        "a clear or suspected breach; determined: clear breaches of the rule attributed to the "
+        "party; false: of those, incidents holding no observation of a true violation of the "
+        "rule by the party.",
         caption_justify="left",
     )
     columns = (
@@ -186,7 +188,7 @@ def _rules_table(
                 m
                 for m in matched
                 if m.event.category == "violation"
-                and m.event.rule == act.code
+                and act.code in m.event.rules
                 and m.event.party == party
             ]
             clear_here = [
@@ -202,7 +204,7 @@ def _rules_table(
                 if not any(
                     (e := event_of.get(o)) is not None
                     and e.category == "violation"
-                    and e.rule == act.code
+                    and act.code in e.rules
                     and e.party == party
                     for o in observations_of.get(d.incident_id, ())
                 )

@@ -303,3 +303,73 @@ def test_prenotify_keeps_every_part_of_a_multi_part_area(
     )
     assert code == 1
     assert "--area" in output
+
+
+def test_read_commands_do_not_create_a_store_for_a_mistyped_path(tmp_path: Path) -> None:
+    typo = tmp_path / "typo.sqlite"
+    for command in (["determinations", "list"], ["incidents", "list"], ["fuse"]):
+        code, output = invoke(*command, "--db", typo)
+        assert code == 3, output
+        assert "no store" in flat(output)
+    assert not typo.exists()
+
+
+def test_after_an_amendment_lists_show_the_version_in_force(tmp_path: Path, demo_db: Path) -> None:
+    from datetime import timedelta
+
+    from truceline.agreement.loader import amend_agreement
+    from truceline.store import open_store
+
+    db = tmp_path / "amended.sqlite"
+    shutil.copyfile(demo_db, db)
+    with open_store(db) as store:
+        v1 = store.agreement()
+        stricter = v1.agreement.clear_breach.model_dump() | {"min_independent_sources": 3}
+        v2 = amend_agreement(
+            v1,
+            changes={"clear_breach": stricter},
+            note="three independent sources for a clear breach",
+            effective_from=v1.agreement.effective_from + timedelta(days=1),
+        )
+        store.add_agreement(v2)
+    code, output = invoke("adjudicate", "--db", db)
+    assert code == 0, output
+
+    def listed(*options: str) -> list[dict[str, object]]:
+        code, output = invoke("determinations", "list", "--db", db, "-f", "json", *options)
+        assert code == 0, output
+        result: list[dict[str, object]] = json.loads(output)
+        return result
+
+    latest, first, every = listed(), listed("--agreement-version", "1"), listed("--all-versions")
+    assert {d["agreement_version"] for d in latest} == {2}
+    assert {d["agreement_version"] for d in first} == {1}
+    assert len(every) == len(latest) + len(first)
+    assert len(listed("--clear")) < len(listed("--clear", "--agreement-version", "1"))
+
+
+def test_show_takes_an_incident_id_and_json(demo_db: Path) -> None:
+    code, output = invoke("incidents", "list", "--db", demo_db, "-f", "json", "--limit", "1")
+    (incident,) = json.loads(output)
+    code, output = invoke("determinations", "show", incident["id"], "--db", demo_db, "-f", "json")
+    assert code == 0, output
+    (determination,) = json.loads(output)
+    assert determination["incident_id"] == incident["id"]
+    code, output = invoke("incidents", "show", incident["id"], "--db", demo_db, "-f", "json")
+    assert code == 0, output
+    document = json.loads(output)
+    assert document["incident"]["id"] == incident["id"]
+    assert len(document["observations"]) == len(incident["observation_ids"])
+    assert document["determinations"][0]["id"] == determination["id"]
+
+
+def test_a_refused_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    db = tmp_path / "mixed.sqlite"
+    good = tmp_path / "good.csv"
+    good.write_text("latitude,longitude,acq_date\n47.1,37.6,2025-09-01\n")
+    odd = tmp_path / "odd.txt"
+    odd.write_text("this is not a feed\n")
+    code, output = invoke("ingest", odd, good, "--db", db, "-q")
+    assert code == 1
+    assert "1 new" in flat(output)
+    assert "1 of 2 files refused: odd.txt" in flat(output)

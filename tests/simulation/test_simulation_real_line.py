@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import shapely
@@ -33,6 +34,21 @@ def test_violations_lie_where_their_rule_applies(
         e.id: where_problems(metric, e)
         for e in real_scenario.truth
         if e.category is Category.VIOLATION
+    }
+    assert {k: v for k, v in problems.items() if v} == {}
+
+
+def test_every_rule_a_violation_lists_applies_where_it_lies(
+    real_scenario: Scenario, real: LoadedAgreement
+) -> None:
+    metric = Metric(real)
+    violations = [e for e in real_scenario.truth if e.category is Category.VIOLATION]
+    assert all(e.rule in e.rules for e in violations)
+    assert any(len(e.rules) > 1 for e in violations)
+    problems = {
+        (e.id, code): where_problems(metric, replace(e, rule=code))
+        for e in violations
+        for code in e.rules
     }
     assert {k: v for k, v in problems.items() if v} == {}
 

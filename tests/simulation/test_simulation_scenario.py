@@ -214,7 +214,9 @@ def test_most_violations_are_corroborated_and_some_are_not_seen(scenario: Scenar
     assert coverage.none > 0
     unseen = [e for e in _by_category(scenario, Category.VIOLATION) if not e.observation_ids]
     assert unseen
-    assert all("no sensor saw it" in e.note for e in unseen if "gap" in e.note)
+    gap = [e for e in _by_category(scenario, Category.VIOLATION) if "coverage gap" in e.note]
+    assert gap
+    assert all(not e.observation_ids for e in gap)
 
 
 def test_acoustic_bearings_point_towards_the_origin_of_fire(scenario: Scenario) -> None:
@@ -336,7 +338,11 @@ def test_summary_adds_up(scenario: Scenario) -> None:
     assert sum(summary.by_category.values()) == len(scenario.truth)
     c = summary.coverage
     assert c.two_or_more + c.one + c.none == summary.by_category["violation"]
-    assert sum(summary.violations.values()) == summary.by_category["violation"]
+    violations = _by_category(scenario, Category.VIOLATION)
+    assert sum(summary.violations.values()) == sum(len(e.rules) for e in violations)
+    assert sum(summary.violations.values()) > summary.by_category["violation"]
+    for (rule, party), count in summary.violations.items():
+        assert count == sum(1 for e in violations if rule in e.rules and e.party == party)
     assert summary.observations == len(scenario.observations)
     text = "\n".join(format_summary(summary))
     for act in scenario.loaded.agreement.prohibited_acts:
@@ -355,3 +361,4 @@ def test_invariants_hold_for_any_seed(theatre: LoadedAgreement, seed: int) -> No
         (a.code, p) for a in scenario.loaded.agreement.prohibited_acts for p in ("BLU", "RED")
     }
     assert len({e.id for e in scenario.truth}) == len(scenario.truth)
+    assert all(e.rule in e.rules for e in scenario.truth if e.category is Category.VIOLATION)

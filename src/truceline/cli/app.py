@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
-from truceline.adjudication.determination import Status
+from truceline.adjudication.determination import Determination, Status
 from truceline.agreement.loaded import LoadedAgreement
 from truceline.cli.agreement import agreement_app
 from truceline.cli.output import (
@@ -27,9 +28,29 @@ from truceline.cli.output import (
     to_json,
 )
 from truceline.errors import AgreementError, InputError, StoreError, TrucelineError
+from truceline.fusion.incident import Incident
 from truceline.store import BBox, Store, TimeWindow, open_store
 
+console = Console()
+err = Console(stderr=True)
+
+
+class _Commands(TyperGroup):
+    """Turns Truceline's own errors into a message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            err.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(3) from None
+        except TrucelineError as exc:
+            err.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="truceline",
     help="Ceasefire monitoring and verification: sensor feeds in, explained determinations out.",
     no_args_is_help=True,
@@ -45,12 +66,7 @@ app.add_typer(incidents_app, name="incidents")
 app.add_typer(determinations_app, name="determinations")
 app.add_typer(sources_app, name="sources")
 
-console = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    Path, typer.Option("--db", help="The store: a SQLite file, created when missing.")
-]
+DbOption = Annotated[Path, typer.Option("--db", help="The store: a SQLite file.")]
 DEFAULT_DB = Path("truceline.sqlite")
 AgreementOption = Annotated[
     Path | None,
@@ -77,11 +93,42 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _open(db: Path) -> Store:
+def _open(db: Path, *, create: bool = False) -> Store:
+    """The store at `db`; only commands that bring data in create a missing one."""
+    if not create and not db.exists():
+        fail(
+            f"no store at {db}: check --db, or create one with 'truceline ingest' or "
+            "'truceline demo'",
+            3,
+        )
     try:
-        return open_store(db)
+        return open_store(db, create=create)
     except StoreError as exc:
         fail(str(exc), 3)
+
+
+def _in_force(store: Store, version: int | None, all_versions: bool) -> dict[str, Any]:
+    """Filters that keep the determinations of one agreement version (the latest by default)."""
+    if all_versions:
+        return {}
+    try:
+        loaded = store.agreement(version=version)
+    except StoreError as exc:
+        if version is not None:
+            fail(str(exc))
+        return {}  # nothing judged yet
+    return {"agreement_id": loaded.agreement.id, "agreement_version": loaded.agreement.version}
+
+
+VersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--agreement-version", min=1, help="Under this agreement version (default: the latest)."
+    ),
+]
+AllVersionsOption = Annotated[
+    bool, typer.Option("--all-versions", help="Determinations under every agreement version.")
+]
 
 
 def _agreement(store: Store, path: Path | None) -> LoadedAgreement:
@@ -140,6 +187,8 @@ def demo(
     """Simulate a theatre and a week of sensor feeds, run the whole pipeline, show results."""
     from truceline.demo import run_demo
 
+    if db.is_dir():
+        fail(f"--db {db} is a folder; give a file name, e.g. {db / 'demo.sqlite'}")
     if db.exists():
         if not overwrite:
             fail(f"{db} exists; pass --overwrite to replace it, or choose another --db")
@@ -161,11 +210,8 @@ def sources_add(
     """Register the sources of a YAML file in the store."""
     from truceline.sources.registry import SourceRegistry
 
-    try:
-        registry = SourceRegistry.from_yaml(file, with_builtin=False)
-    except (InputError, OSError) as exc:
-        fail(str(exc))
-    with _open(db) as store:
+    registry = SourceRegistry.from_yaml(file, with_builtin=False)
+    with _open(db, create=True) as store:
         store.upsert_sources(list(registry))
     console.print(f"registered {len(registry)} sources in {db}")
 
@@ -208,13 +254,10 @@ def ingest(
     from truceline.sources.ingest import ingest_file
     from truceline.sources.registry import SourceRegistry
 
-    rejected = 0
-    with _open(db) as store:
+    refused: list[str] = []
+    with _open(db, create=True) as store:
         if sources is not None:
-            try:
-                store.upsert_sources(list(SourceRegistry.from_yaml(sources, with_builtin=False)))
-            except InputError as exc:
-                fail(str(exc))
+            store.upsert_sources(list(SourceRegistry.from_yaml(sources, with_builtin=False)))
         registry = registry_of(store)
         for path in files:
             try:
@@ -227,8 +270,10 @@ def ingest(
                     progress=not quiet,
                 )
             except InputError as exc:
-                fail(str(exc))
-            rejected += report.rejected
+                # A refused file does not stop the others; the exit code tells at the end.
+                err.print(f"[bold red]refused[/] {exc}")
+                refused.append(path.name)
+                continue
             console.print(
                 f"{path.name}: {report.rows_read} read, {report.stored_new} new, "
                 f"{report.duplicates} already stored, {report.rejected} rejected"
@@ -237,8 +282,8 @@ def ingest(
                 err.print(f"  [yellow]rejected[/] {rejection}")
             if report.rejected > 20:
                 err.print(f"  ... and {report.rejected - 20} more rejected rows")
-    if rejected and strict:
-        raise typer.Exit(1)
+    if refused:
+        fail(f"{len(refused)} of {len(files)} files refused: {', '.join(refused)}")
 
 
 @app.command()
@@ -259,7 +304,7 @@ def adjudicate(db: DbOption = DEFAULT_DB, agreement: AgreementOption = None) -> 
     with _open(db) as store:
         loaded = _agreement(store, agreement)
         count = adjudicate_all(store, loaded, registry_of(store))
-        clear = len(store.determinations(clear_breach=True))
+        clear = _count_clear(store, loaded)
     console.print(
         f"{count} determinations under {loaded.agreement.id} "
         f"v{loaded.agreement.version}; {clear} clear breaches"
@@ -279,14 +324,23 @@ def run(
         ingest(files, db=db, format=format, strict=False, sources=None, quiet=quiet)
     from truceline.pipeline import run_all
 
-    with _open(db) as store:
+    with _open(db, create=True) as store:
         loaded = _agreement(store, agreement)
         report = run_all(store, loaded)
-        clear = len(store.determinations(clear_breach=True))
+        clear = _count_clear(store, loaded)
     console.print(
         f"{report.observations} observations -> {report.incidents} incidents -> "
         f"{report.determinations} determinations; {clear} clear breaches "
         f"(fusion {report.times.fusion:.1f} s, adjudication {report.times.adjudication:.1f} s)"
+    )
+
+
+def _count_clear(store: Store, loaded: LoadedAgreement) -> int:
+    version = loaded.agreement
+    return len(
+        store.determinations(
+            clear_breach=True, agreement_id=version.id, agreement_version=version.version
+        )
     )
 
 
@@ -311,19 +365,29 @@ def incidents_list(
 
 
 @incidents_app.command("show")
-def incidents_show(incident_id: str, db: DbOption = DEFAULT_DB) -> None:
+def incidents_show(
+    incident_id: str,
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table (text) or json.")
+    ] = OutputFormat.TABLE,
+) -> None:
     """Show one incident with its observations and determinations."""
     with _open(db) as store:
         incident = store.incident(incident_id)
         if incident is None:
             fail(f"no incident {incident_id!r} in {db}; list them with 'truceline incidents list'")
         observations = store.observations(ids=list(incident.observation_ids))
-        nearby = store.determinations(
-            window=TimeWindow(incident.start, incident.end),
-            bbox=BBox(incident.lon, incident.lat, incident.lon, incident.lat),
-        )
-        determinations = [d for d in nearby if d.incident_id == incident_id]
-    typer.echo(json.dumps(incident.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        determinations = _determinations_of(store, incident)
+    if fmt is not OutputFormat.TABLE:
+        document = {
+            "incident": incident.model_dump(mode="json"),
+            "observations": [o.model_dump(mode="json") for o in observations],
+            "determinations": [d.model_dump(mode="json") for d in determinations],
+        }
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    console.print(incidents_table([incident]))
     for o in observations:
         console.print(
             f"  {o.observed_at:%Y-%m-%d %H:%M:%S} {o.source_id:<24} {o.kind.value:<16} "
@@ -331,6 +395,15 @@ def incidents_show(incident_id: str, db: DbOption = DEFAULT_DB) -> None:
         )
     for d in determinations:
         print_determination(console, d)
+
+
+def _determinations_of(store: Store, incident: Incident) -> list[Determination]:
+    """Every determination of one incident, under any agreement version."""
+    nearby = store.determinations(
+        window=TimeWindow(incident.start, incident.end),
+        bbox=BBox(incident.lon, incident.lat, incident.lon, incident.lat),
+    )
+    return [d for d in nearby if d.incident_id == incident.id]
 
 
 @determinations_app.command("list")
@@ -344,10 +417,16 @@ def determinations_list(
     status: Annotated[Status | None, typer.Option(help="Status.")] = None,
     rule: Annotated[str | None, typer.Option(help="Rule code, e.g. CV-FIRE.")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Only clear breaches.")] = False,
+    version: VersionOption = None,
+    all_versions: AllVersionsOption = False,
     limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """List determinations, filtered by time, place, zone, party, status and rule."""
+    """List determinations, filtered by time, place, zone, party, status and rule.
+
+    Only the determinations under the latest agreement version are listed, unless
+    --agreement-version or --all-versions says otherwise.
+    """
     with _open(db) as store:
         items = store.determinations(
             window=_window(start, end),
@@ -358,6 +437,7 @@ def determinations_list(
             rule=rule,
             clear_breach=True if clear else None,
             limit=limit,
+            **_in_force(store, version, all_versions),
         )
         incidents = {i.id: i for i in store.incidents(ids=[d.incident_id for d in items])}
     if fmt is OutputFormat.JSON:
@@ -369,15 +449,30 @@ def determinations_list(
 
 
 @determinations_app.command("show")
-def determinations_show(determination_id: str, db: DbOption = DEFAULT_DB) -> None:
-    """Show one determination and its explanation."""
+def determinations_show(
+    determination_id: Annotated[
+        str, typer.Argument(help="A determination id, or an incident id for its determinations.")
+    ],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table (text) or json.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Show a determination and its explanation."""
     with _open(db) as store:
-        d = store.determination(determination_id)
-    if d is None:
+        found = store.determination(determination_id)
+        items = [found] if found is not None else []
+        if not items and (incident := store.incident(determination_id)) is not None:
+            items = _determinations_of(store, incident)
+    if not items:
         fail(
             f"no determination {determination_id!r}; list them with 'truceline determinations list'"
         )
-    print_determination(console, d)
+    if fmt is not OutputFormat.TABLE:
+        typer.echo(to_json(items))
+        return
+    for d in items:
+        print_determination(console, d)
 
 
 @app.command()
@@ -416,7 +511,7 @@ def prenotify(
     except TrucelineError as exc:
         fail(f"--area: {exc}")
     received = _utc(notified_at, "--notified-at") if notified_at else datetime.now(UTC)
-    with _open(db) as store:
+    with _open(db, create=True) as store:
         loaded = _agreement(store, agreement)
         agreement_model = loaded.agreement
         if party not in [p.code for p in agreement_model.parties]:
@@ -472,11 +567,14 @@ def _bbox(text: str | None) -> BBox | None:
         return None
     try:
         values = [float(v) for v in text.split(",")]
-        if len(values) != 4:
-            raise ValueError
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        fail(f"--bbox: expected min_lon,min_lat,max_lon,max_lat in degrees, got {text!r}")
+    try:
         return BBox(*values)
-    except (ValueError, InputError) as exc:
-        fail(f"--bbox: expected min_lon,min_lat,max_lon,max_lat in degrees ({exc or text})")
+    except InputError as exc:
+        fail(f"--bbox: {exc}")
 
 
 def main() -> None:

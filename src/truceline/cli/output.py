@@ -85,17 +85,18 @@ STATUS_STYLE = {
 
 def determinations_table(determinations: Sequence[Determination]) -> Table:
     table = Table(title=f"{len(determinations)} determinations", title_justify="left")
-    for column in ("incident", "status", "rules", "attributed", "side", "km", "conf."):
-        table.add_column(column)
+    for column in ("id", "status", "rules", "attributed", "side", "km", "conf.", "v"):
+        table.add_column(column, no_wrap=column == "id")
     for d in determinations:
         table.add_row(
-            d.incident_id,
-            f"[{STATUS_STYLE[d.status.value]}]{d.status.value}[/]",
+            d.id,
+            f"[{STATUS_STYLE[d.status.value]}]{d.status.value.replace('_', ' ')}[/]",
             ", ".join(d.rules) or "-",
-            d.attributed_to or "unattributed",
+            d.attributed_to or "-",
             d.side,
             f"{d.signed_distance_m / 1000:+.1f}",
             f"{d.confidence:.2f}",
+            str(d.agreement_version),
         )
     return table
 

@@ -22,6 +22,7 @@ from truceline.agreement.loaded import LoadedAgreement
 from truceline.agreement.prenotification import PreNotification
 from truceline.errors import InputError
 from truceline.observations.model import Kind, Observation
+from truceline.simulation.broken_rules import broken_rules
 from truceline.simulation.events import EventTable, Window
 from truceline.simulation.placement import TheatreFrame
 from truceline.simulation.planning import plan
@@ -114,7 +115,13 @@ def simulate(
 
     sources = sorted({s.id: s for sensor in sensors for s in sensor.sources}.values(), key=_id)
     observations.sort(key=lambda o: (o.observed_at, o.id))
-    truth = sorted(_truth(events, seen), key=lambda e: (e.time, e.id))
+    agreement = loaded.agreement
+    lifted = {
+        notice.id: frozenset(agreement.permitted_activity(notice.activity).exempts)
+        for notice in planned.prenotifications
+    }
+    rules = broken_rules(events, frame, agreement, lifted)
+    truth = sorted(_truth(events, rules, seen), key=lambda e: (e.time, e.id))
     notices = sorted(planned.prenotifications, key=lambda p: (p.starts_at, p.id))
     return Scenario(
         loaded=loaded,
@@ -132,7 +139,9 @@ def _id(source: Source) -> str:
     return source.id
 
 
-def _truth(events: EventTable, seen: dict[int, list[str]]) -> list[TruthEvent]:
+def _truth(
+    events: EventTable, rules: list[tuple[str, ...]], seen: dict[int, list[str]]
+) -> list[TruthEvent]:
     categories = {c.value: c for c in Category}
     kinds = {k.value: k for k in Kind}
     has_origin = np.isfinite(events.origin_lon).tolist()
@@ -143,6 +152,7 @@ def _truth(events: EventTable, seen: dict[int, list[str]]) -> list[TruthEvent]:
             id=event_id,
             category=categories[category],
             rule=rule,
+            rules=rules[i],
             party=party,
             kind=kinds[kind],
             time=datetime.fromtimestamp(t, tz=UTC),

@@ -46,7 +46,12 @@ class TruthEvent:
     id: str
     category: Category
     rule: str | None
-    """For violations, the code of the prohibited act broken; otherwise None."""
+    """For violations, the code of the prohibited act the event was planned to break (its
+    primary rule); for false reports, the act alleged; otherwise None."""
+    rules: tuple[str, ...]
+    """Sorted codes of every prohibited act the event truly breaks where it happened (a
+    weapon in the buffer breaks the buffer rule and the band rule of its class); empty for
+    anything but a violation."""
     party: str | None
     """The perpetrator of a violation, the party doing permitted activity or training, the
     party that filed a false report; None for harvest fires and noise."""
@@ -68,8 +73,8 @@ class TruthEvent:
 class Coverage:
     """How many events were seen by two or more, one or no independent sources.
 
-    Independent sources are distinct (operator, source type) groups; party reports do not
-    count, as in fusion.
+    Independent sources are distinct (operator, source type) groups of sources that are no
+    party channel (see `is_party_channel`), as in fusion.
     """
 
     two_or_more: int
@@ -87,9 +92,18 @@ class TruthSummary:
     prenotifications: int
     by_category: dict[str, int]
     violations: dict[tuple[str, str], int]
-    """(rule, party) -> number of violations."""
+    """(rule, party) -> number of violations that truly break the rule (`TruthEvent.rules`);
+    a violation that breaks two rules counts under both."""
     coverage: Coverage
     """Coverage of the violations."""
+
+
+def is_party_channel(source: Source) -> bool:
+    """Whether a source speaks for a party: it names a `party`, or it is a party report.
+
+    Fusion leaves such sources out of the count of independent sources; so does the truth.
+    """
+    return source.party is not None or source.type is SourceType.PARTY_REPORT
 
 
 def independent_groups(
@@ -97,11 +111,12 @@ def independent_groups(
     observations: Mapping[str, Observation],
     sources: Mapping[str, Source],
 ) -> set[str]:
-    """The independence groups of the non-party sources behind these observations."""
+    """The independence groups of the sources behind these observations that are no party
+    channel."""
     groups: set[str] = set()
     for obs_id in observation_ids:
         source = sources[observations[obs_id].source_id]
-        if source.type is not SourceType.PARTY_REPORT:
+        if not is_party_channel(source):
             groups.add(source.independence_group)
     return groups
 
@@ -127,12 +142,12 @@ def coverage(
 
 
 def summarise(scenario: Scenario) -> TruthSummary:
-    """Counts per category, violations per rule and party, and how well they were seen."""
+    """Counts per category, violations per rule broken and party, and how well they were seen."""
     observations = {o.id: o for o in scenario.observations}
     sources = {s.id: s for s in scenario.sources}
     violations = [e for e in scenario.truth if e.category is Category.VIOLATION]
     per_category = Counter(e.category.value for e in scenario.truth)
-    per_rule = Counter((e.rule or "-", e.party or "-") for e in violations)
+    per_rule = Counter((rule, e.party or "-") for e in violations for rule in e.rules)
     return TruthSummary(
         observations=len(scenario.observations),
         prenotifications=len(scenario.prenotifications),
@@ -148,7 +163,7 @@ def format_summary(summary: TruthSummary) -> list[str]:
         f"observations: {summary.observations}, pre-notifications: {summary.prenotifications}",
         "events by category: "
         + ", ".join(f"{name} {count}" for name, count in summary.by_category.items()),
-        "violations by rule and party:",
+        "violations by rule broken and party (one violation may break several rules):",
     ]
     lines += [
         f"  {rule:<16} {party:<6} {count}" for (rule, party), count in summary.violations.items()
