@@ -5,7 +5,9 @@ The theatre is the line of contact of 2025-09-01 with the area occupied that day
 withdrawal bands (15, 25, 35 and 70 km per side). Points are drawn uniformly over the
 theatre's bounding box. The baseline measures every point's distance to the whole line
 with shapely in the same projection and tests sides with shapely, as code without an index
-would; it runs on a sample and is scaled to the same number of points.
+would; it runs on a sample and is scaled to the same number of points. Distances
+(`Theatre.distance_to_line_m`) are timed on the same points, and on as many points drawn
+within the widest band (70 km of the line).
 
     python -m benchmarks.bench_zones
 """
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import MultiPolygon, shape
 
 from truceline.agreement.loaded import LoadedAgreement
@@ -89,9 +92,32 @@ def _best_of(runs: int, work: Callable[[], object]) -> float:
     return best
 
 
+def _near_points(
+    theatre: Theatre,
+    bounds: tuple[float, float, float, float],
+    n: int,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """n random points of `bounds` within the widest band (either side of the line)."""
+    widest = max(MINSK_BANDS_KM.items(), key=lambda item: item[1])[0]
+    column = theatre.zone_ids.index(f"withdrawal:{widest}")
+    lons: list[NDArray[np.float64]] = []
+    lats: list[NDArray[np.float64]] = []
+    found = 0
+    while found < n:
+        lon = rng.uniform(bounds[0], bounds[2], n)
+        lat = rng.uniform(bounds[1], bounds[3], n)
+        inside = theatre.zone_membership(lon, lat).matrix[:, column]
+        lons.append(lon[inside])
+        lats.append(lat[inside])
+        found += int(inside.sum())
+    return np.concatenate(lons)[:n], np.concatenate(lats)[:n]
+
+
 def run(n: int = 1_000_000, seed: int = 0) -> dict[str, float]:
     """Seconds and points per second of `Theatre.zone_membership` for n random points
-    (best of 3 after a warm-up), and of the naive baseline, with the speed ratio."""
+    (best of 3 after a warm-up), and of the naive baseline, with the speed ratio; and of
+    `Theatre.distance_to_line_m` for the same points and for n points within 70 km."""
     loaded = real_theatre_agreement()
     started = time.perf_counter()
     theatre = Theatre(loaded)
@@ -103,6 +129,9 @@ def run(n: int = 1_000_000, seed: int = 0) -> dict[str, float]:
     lon = rng.uniform(min_lon, max_lon, n)
     lat = rng.uniform(min_lat, max_lat, n)
     seconds = _best_of(3, lambda: theatre.zone_membership(lon, lat))
+    distance_seconds = _best_of(3, lambda: theatre.distance_to_line_m(lon, lat))
+    near_lon, near_lat = _near_points(theatre, (min_lon, min_lat, max_lon, max_lat), n, rng)
+    near_seconds = _best_of(3, lambda: theatre.distance_to_line_m(near_lon, near_lat))
 
     widths_m = np.array([BUFFER_KM, *MINSK_BANDS_KM.values()]) * 1000.0
     occupied = loaded.held_areas["RU"]
@@ -130,13 +159,17 @@ def run(n: int = 1_000_000, seed: int = 0) -> dict[str, float]:
         "baseline_seconds": baseline_seconds,
         "baseline_points_per_second": n / baseline_seconds,
         "speedup": baseline_seconds / seconds,
+        "distance_seconds": distance_seconds,
+        "distance_points_per_second": n / distance_seconds,
+        "near_distance_seconds": near_seconds,
+        "near_distance_points_per_second": n / near_seconds,
     }
 
 
 def main() -> None:
     """Run the benchmark at full size and print its numbers."""
     for key, value in run().items():
-        print(f"{key:>28}: {value:,.3f}")
+        print(f"{key:>32}: {value:,.3f}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from adjudication_builders import at, incident, judge
 
 from truceline.adjudication.adjudicator import Adjudicator
@@ -86,26 +89,89 @@ def test_explosion_without_direction_is_unattributed(adjudicator: Adjudicator) -
     determination = judge(adjudicator, incident("plain", *at(2.0, "west"), (Kind.EXPLOSION,)))
     assert determination.attributed_to is None
     assert determination.attribution_basis == (
-        "not attributed: no origin or direction of fire was reported; nothing seen at the "
-        "place ties it to a party"
+        "not attributed: no origin or direction of fire was reported, and no launch was seen"
     )
     assert determination.rules == ("CV-FIRE",)
 
 
-def test_party_report_alone_never_attributes(adjudicator: Adjudicator) -> None:
-    case = incident(
-        "complaint",
+def test_presence_at_the_place_does_not_attribute_the_fire(adjudicator: Adjudicator) -> None:
+    shelled = incident(
+        "shelled-position",
         *at(3.0, "west"),
-        (Kind.IMPACT,),
+        (Kind.IMPACT, Kind.EXPLOSION, Kind.ARMED_PRESENCE),
+    )
+    determination = judge(adjudicator, shelled)
+    assert determination.attributed_to is None
+    assert determination.rules == ("CV-FIRE", "DMZ-PRESENCE")
+    assert determination.attribution_basis == (
+        "attributed in part: the armed presence to UA, as armed personnel were seen in "
+        "Ukrainian-held territory; the fire to no party, as no origin or direction of fire was "
+        "reported, and no launch was seen"
+    )
+    assert "attributed to UA" not in determination.explanation
+
+
+def test_fire_and_presence_attributed_to_different_parties(adjudicator: Adjudicator) -> None:
+    shelled = incident(
+        "shelled-from-the-east",
+        *at(3.0, "west"),
+        (Kind.EXPLOSION, Kind.ARMED_PRESENCE),
+        fire_from_bearing_deg=90.0,
+    )
+    determination = judge(adjudicator, shelled)
+    assert determination.attributed_to is None
+    assert determination.attribution_basis == (
+        "attributed in part: the fire to RU, as direction of fire from the east, from "
+        "Russian-held territory; the armed presence to UA, as armed personnel were seen in "
+        "Ukrainian-held territory"
+    )
+
+
+def test_fire_and_presence_of_one_party_attribute_the_incident(
+    adjudicator: Adjudicator,
+) -> None:
+    battery = incident(
+        "battery", *at(3.0, "east"), (Kind.LAUNCH, Kind.WEAPON_SIGHTING), weapon_class="mlrs"
+    )
+    determination = judge(adjudicator, battery)
+    assert determination.attributed_to == "RU"
+    assert determination.attribution_basis == (
+        "the launch was seen in Russian-held territory; the weapon was seen in Russian-held "
+        "territory"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "kinds", "attributes"),
+    [
+        ("impact", (Kind.IMPACT,), {}),
+        ("origin", (Kind.EXPLOSION,), {"origin_lon": 36.2, "origin_lat": 48.0}),
+        ("bearing", (Kind.EXPLOSION,), {"fire_from_bearing_deg": 90.0}),
+        ("weapon", (Kind.WEAPON_SIGHTING,), {}),
+        ("launch", (Kind.LAUNCH,), {}),
+    ],
+)
+def test_party_report_alone_never_attributes(
+    adjudicator: Adjudicator, name: str, kinds: tuple[Kind, ...], attributes: dict[str, Any]
+) -> None:
+    case = incident(
+        f"complaint-{name}",
+        *at(3.0, "west"),
+        kinds,
         sources=("ua-reports",),
         independent=0,
         party_reporters=("UA",),
         confidence=0.4,
+        weapon_class="artillery" if Kind.WEAPON_SIGHTING in kinds else None,
+        **attributes,
     )
     determination = judge(adjudicator, case)
+    assert determination.rules != ()
     assert determination.attributed_to is None
-    assert "a party's own report does not attribute it" in determination.attribution_basis
-    assert "An impact reported only by UA 3.0 km west of the line" in determination.explanation
+    assert determination.attribution_basis == (
+        "not attributed: only UA reported it, and a party's own report does not attribute it"
+    )
+    assert " reported only by UA 3.0 km west of the line" in determination.explanation
 
 
 def test_party_report_beside_mission_sources_is_mentioned(adjudicator: Adjudicator) -> None:

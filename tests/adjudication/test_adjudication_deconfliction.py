@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
-from adjudication_builders import T0, at, incident, judge, notice
+from adjudication_builders import GEOD, T0, at, incident, judge, notice
 
 from truceline.adjudication.adjudicator import Adjudicator
 from truceline.adjudication.determination import Status
@@ -27,7 +28,11 @@ def demining(
 def test_without_notice_demining_breaks_two_rules(adjudicator: Adjudicator) -> None:
     determination = judge(adjudicator, demining())
     assert determination.rules == ("CV-FIRE", "DMZ-PRESENCE")
-    assert determination.attributed_to == "UA"
+    assert determination.attributed_to is None
+    assert determination.attribution_basis.startswith(
+        "attributed in part: the movement to UA, as the movement was seen in Ukrainian-held "
+        "territory; the fire to no party"
+    )
 
 
 def test_timely_notice_deconflicts(adjudicator: Adjudicator) -> None:
@@ -93,9 +98,31 @@ def test_location_uncertainty_reaches_into_the_area(adjudicator: Adjudicator) ->
 def test_notice_of_the_wrong_party_does_not_cover(adjudicator: Adjudicator) -> None:
     determination = judge(adjudicator, demining(), [notice("N-ru", party="RU")])
     assert determination.status is Status.CLEAR_BREACH
-    assert "notice N-ru of demining by RU does not cover it: the incident is attributed to UA" in (
-        determination.explanation
+    assert (
+        "notice N-ru of demining by RU does not cover it: rule CV-FIRE is not attributed and the "
+        "incident lies on the Ukrainian-held side, and rule DMZ-PRESENCE is attributed to UA"
+    ) in determination.explanation
+
+
+def test_notice_lifts_only_the_rules_of_its_party(adjudicator: Adjudicator) -> None:
+    shelled_deminers = incident(
+        "shelled-deminers", *at(2.0, "west"), DEMINING_KINDS, fire_from_bearing_deg=90.0
     )
+    determination = judge(adjudicator, shelled_deminers, [notice("N-1")])
+    assert determination.rules == ("CV-FIRE",)
+    assert determination.deconflicted_rules == ("DMZ-PRESENCE",)
+    assert determination.prenotification_ids == ("N-1",)
+    assert determination.status is Status.CLEAR_BREACH
+
+
+def test_notice_of_a_stranger_never_covers(adjudicator: Adjudicator) -> None:
+    blast = incident("stranger-blast", *at(2.0, "west"), (Kind.EXPLOSION,))
+    determination = judge(adjudicator, blast, [notice("N-xx", party="XX")])
+    assert determination.status is Status.CLEAR_BREACH
+    assert determination.prenotification_ids == ()
+    assert (
+        "notice N-xx of demining by XX does not cover it: XX is not a party to the agreement"
+    ) in determination.explanation
 
 
 def test_unattributed_incident_covered_by_the_party_holding_the_place(
@@ -157,10 +184,28 @@ def test_only_exempted_rules_are_lifted(adjudicator: Adjudicator) -> None:
         weapon_class="artillery",
     )
     determination = judge(adjudicator, case, [notice("N-1")])
-    assert determination.rules == ("HW-WITHDRAWAL",)
-    assert determination.deconflicted_rules == ("CV-FIRE", "DMZ-PRESENCE")
+    assert determination.rules == ("DMZ-PRESENCE", "HW-WITHDRAWAL")
+    assert determination.deconflicted_rules == ("CV-FIRE",)
     assert determination.prenotification_ids == ("N-1",)
     assert determination.status is Status.CLEAR_BREACH
+    assert (
+        "notice N-1 covers the military movement but not the weapon sighting, so it does not "
+        "lift rule DMZ-PRESENCE"
+    ) in determination.explanation
+
+
+def test_a_kind_the_activity_does_not_cover_keeps_the_rule(adjudicator: Adjudicator) -> None:
+    case = incident(
+        "launch-in-the-minefield", *at(2.0, "west"), (Kind.EXPLOSION, Kind.IMPACT, Kind.LAUNCH)
+    )
+    determination = judge(adjudicator, case, [notice("N-1")])
+    assert determination.rules == ("CV-FIRE",)
+    assert determination.deconflicted_rules == ()
+    assert determination.prenotification_ids == ()
+    assert (
+        "notice N-1 of demining by UA does not cover it: it covers the explosion but not the "
+        "impact or the launch"
+    ) in determination.explanation
 
 
 def test_notice_of_an_unknown_activity(adjudicator: Adjudicator) -> None:
@@ -191,7 +236,35 @@ def test_many_failing_notices_are_summarised(adjudicator: Adjudicator) -> None:
     notices = [notice(f"N-{i}", lead_hours=1.0 + i) for i in range(5)]
     determination = judge(adjudicator, demining(), notices)
     assert determination.explanation.count("does not cover it") == 3
-    assert "2 other related notices do not cover it either" in determination.explanation
+    assert "two other related notices do not cover it either" in determination.explanation
+
+
+def test_one_more_failing_notice_is_named_in_the_singular(adjudicator: Adjudicator) -> None:
+    notices = [notice(f"N-{i}", lead_hours=1.0 + i) for i in range(4)]
+    determination = judge(adjudicator, demining(), notices)
+    assert "one other related notice does not cover it either" in determination.explanation
+
+
+def test_near_misses_are_never_rounded_into_agreement(adjudicator: Adjudicator) -> None:
+    late = judge(adjudicator, demining(), [notice("N-late", lead_hours=23.96)])
+    long = judge(adjudicator, demining(), [notice("N-long", hours_long=72.04)])
+    assert "it was received 23 h 58 min before start (24 h are required)" in late.explanation
+    assert "it runs for 72 h 2 min (at most 72 h are allowed)" in long.explanation
+
+
+def test_a_short_distance_outside_the_area_is_in_metres(adjudicator: Adjudicator) -> None:
+    lon, lat, _ = GEOD.fwd(35.9, 48.10, 0.0, 30.0)
+    edge = incident("edge", lon, lat, (Kind.EXPLOSION,), uncertainty_m=0.0)
+    near = incident("near-edge", lon, lat, (Kind.EXPLOSION,), uncertainty_m=10.0)
+    by_id = {d.incident_id: d for d in adjudicator.adjudicate([edge, near], [notice("N-1")])}
+    # The area's straight edges are drawn in the notice's projection, a few metres north of
+    # the parallel at this width, hence not exactly 30 m.
+    assert re.search(r"the incident lies 2\d m outside its area;", by_id[edge.id].explanation)
+    assert re.search(
+        r"the incident lies 2\d m outside its area, beyond its location uncertainty of 10 m;",
+        by_id[near.id].explanation,
+    )
+    assert "0.0 km" not in by_id[edge.id].explanation
 
 
 def test_unreadable_notice_area_is_refused(adjudicator: Adjudicator) -> None:

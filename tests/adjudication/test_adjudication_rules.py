@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from adjudication_builders import at, incident, judge
+from datetime import UTC, datetime
+
+from adjudication_builders import (
+    agreement_data,
+    at,
+    incident,
+    judge,
+    loaded_agreement,
+    notice,
+    registry,
+)
 
 from truceline.adjudication.adjudicator import Adjudicator
 from truceline.adjudication.determination import Status
 from truceline.agreement.model import Severity
+from truceline.geometry.theatre import Theatre
 from truceline.observations.model import Domain, Kind
 
 
@@ -119,7 +130,7 @@ def test_nfz_air_aircraft_in_the_no_fly_zone(adjudicator: Adjudicator) -> None:
     determination = judge(adjudicator, case)
     assert determination.rules == ("NFZ-AIR",)
     assert "nfz-north" in determination.zones
-    assert "in the Northern no-fly zone" in determination.explanation
+    assert "in the northern no-fly zone" in determination.explanation
 
 
 def test_nfz_air_needs_the_air_domain(adjudicator: Adjudicator) -> None:
@@ -132,23 +143,43 @@ def test_nfz_air_outside_the_zone(adjudicator: Adjudicator) -> None:
     assert judge(adjudicator, case).rules == ()
 
 
-def test_mez_sea_binds_the_attributed_party(adjudicator: Adjudicator) -> None:
+def _sea_patrol_adjudicator() -> Adjudicator:
+    """The test agreement with MEZ-SEA met by movement too, so that it can be attributed."""
+    data = agreement_data()
+    for act in data["prohibited_acts"]:
+        if act["code"] == "MEZ-SEA":
+            act["kinds"] = ["vessel", "movement"]
+    loaded = loaded_agreement(prohibited_acts=data["prohibited_acts"])
+    return Adjudicator(loaded, Theatre(loaded), registry())
+
+
+def test_mez_sea_binds_the_attributed_party() -> None:
     case = incident("mez-ru", 36.5, 45.4, (Kind.VESSEL, Kind.MOVEMENT), domain=Domain.SEA)
-    determination = judge(adjudicator, case)
-    assert determination.attributed_to == "RU"
+    determination = judge(_sea_patrol_adjudicator(), case)
     assert determination.rules == ("MEZ-SEA",)
     assert "binds RU only" not in determination.explanation
 
 
-def test_mez_sea_does_not_bind_another_party(adjudicator: Adjudicator) -> None:
+def test_mez_sea_does_not_bind_another_party() -> None:
     case = incident("mez-ua", 35.5, 45.4, (Kind.VESSEL, Kind.MOVEMENT), domain=Domain.SEA)
-    determination = judge(adjudicator, case)
-    assert determination.attributed_to == "UA"
+    determination = judge(_sea_patrol_adjudicator(), case)
     assert determination.rules == ()
     assert "mez-south" in determination.zones
-    assert "the Southern maritime exclusion zone binds RU only, not UA" in (
+    assert "the southern maritime exclusion zone binds RU only, not UA" in (
         determination.explanation
     )
+
+
+def test_movement_does_not_attribute_the_vessel(adjudicator: Adjudicator) -> None:
+    case = incident("mez-moving", 35.5, 45.4, (Kind.VESSEL, Kind.MOVEMENT), domain=Domain.SEA)
+    determination = judge(adjudicator, case)
+    assert determination.attributed_to is None
+    assert determination.rules == ("MEZ-SEA",)
+    assert determination.attribution_basis == (
+        "attributed in part: the movement to UA, as the movement was seen in Ukrainian-held "
+        "territory; the vessel to no party, as nothing reported shows whose vessel it was"
+    )
+    assert "binds RU only, and no party could be attributed" in determination.explanation
 
 
 def test_mez_sea_unattributed_vessel_is_met_and_says_so(adjudicator: Adjudicator) -> None:
@@ -157,6 +188,19 @@ def test_mez_sea_unattributed_vessel_is_met_and_says_so(adjudicator: Adjudicator
     assert determination.attributed_to is None
     assert determination.rules == ("MEZ-SEA",)
     assert "binds RU only, and no party could be attributed" in determination.explanation
+    assert determination.attribution_basis == (
+        "not attributed: nothing reported shows whose vessel it was"
+    )
+
+
+def test_aircraft_is_not_attributed_by_the_place(adjudicator: Adjudicator) -> None:
+    case = incident("nfz-whose", 36.5, 49.0, (Kind.AIRCRAFT,), domain=Domain.AIR)
+    determination = judge(adjudicator, case)
+    assert determination.attributed_to is None
+    assert determination.attribution_basis == (
+        "not attributed: nothing reported shows whose aircraft it was"
+    )
+    assert "direction of fire" not in determination.explanation
 
 
 def test_thermal_anomaly_breaks_no_rule(adjudicator: Adjudicator) -> None:
@@ -180,3 +224,43 @@ def test_several_rules_at_once(adjudicator: Adjudicator) -> None:
         determination.explanation
     )
     assert determination.severity is Severity.HIGH
+
+
+def test_just_beyond_the_distance_of_a_rule_shows_the_difference(
+    adjudicator: Adjudicator,
+) -> None:
+    determination = judge(adjudicator, incident("just-far", *at(30.04, "west"), (Kind.EXPLOSION,)))
+    assert determination.rules == ()
+    assert (
+        "rule CV-FIRE applies only within 30 km of the line, and this was 30.04 km from it"
+    ) in determination.explanation
+
+
+def test_before_the_agreement_took_effect_is_no_violation(adjudicator: Adjudicator) -> None:
+    early = incident(
+        "before",
+        *at(2.0, "west"),
+        (Kind.EXPLOSION,),
+        start=datetime(2025, 12, 31, 23, 0, tzinfo=UTC),
+        minutes=30,
+        fire_from_bearing_deg=90.0,
+    )
+    determination = judge(adjudicator, early, [notice("N-1")])
+    assert determination.status is Status.NO_VIOLATION
+    assert determination.rules == ()
+    assert determination.deconflicted_rules == ()
+    assert determination.severity is None
+    assert (
+        "breaks no rule: it ended before the agreement took effect (2026-01-01 00:00 UTC)."
+    ) in determination.explanation
+
+
+def test_an_incident_running_into_the_agreement_is_judged(adjudicator: Adjudicator) -> None:
+    straddling = incident(
+        "straddling",
+        *at(2.0, "west"),
+        (Kind.EXPLOSION,),
+        start=datetime(2025, 12, 31, 23, 50, tzinfo=UTC),
+        minutes=20,
+    )
+    assert judge(adjudicator, straddling).rules == ("CV-FIRE",)

@@ -148,6 +148,23 @@ def test_derive_line_refuses_a_line_as_land(tmp_path: Path, shared_data: Path) -
     assert f"land {not_land}: geometry: found a LineString" in result.stderr
 
 
+def test_derive_line_without_front_exits_1_and_writes_nothing(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    far_away = tmp_path / "far.geojson"
+    square = [[60, 10], [61, 10], [61, 11], [60, 11], [60, 10]]
+    far_away.write_text(json.dumps({"type": "Polygon", "coordinates": [square]}))
+    out = tmp_path / "line.geojson"
+    result = runner.invoke(
+        agreement_app,
+        ["derive-line", str(far_away), "--land", str(outline_file(shared_data)), "--out", str(out)],
+    )
+    assert result.exit_code == 1
+    assert "no front found" in result.stderr
+    assert "--tolerance-km" in result.stderr
+    assert not out.exists()
+
+
 def test_amend_writes_the_next_version(template: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "versions"
     result = runner.invoke(

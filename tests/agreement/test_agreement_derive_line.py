@@ -126,10 +126,10 @@ def test_synthetic_coast_strip_is_not_front() -> None:
     # Land that runs 20 km out to sea around an occupied peninsula: a coast, not a front.
     land = box(30.0, 47.0, 32.0, 49.0).union(box(31.5, 46.0, 32.5, 47.0))
     peninsula = box(31.78, 46.2, 32.22, 46.95)
-    coastal = derive_line(peninsula, land, offshore_margin_m=40_000)
     naive = derive_line(peninsula, land, offshore_margin_m=0)
     assert geodesic_length_m(naive) > 100_000
-    assert geodesic_length_m(coastal) < geodesic_length_m(naive) / 2
+    with pytest.raises(GeometryError, match="no front found"):
+        derive_line(peninsula, land, offshore_margin_m=40_000)
 
 
 def test_min_length_drops_short_pieces() -> None:
@@ -145,8 +145,21 @@ def test_min_length_drops_short_pieces() -> None:
     assert [geodesic_length_m(part) for part in dropped.geoms] == pytest.approx([lengths[1]])
 
 
-def test_occupied_area_outside_land_gives_no_line() -> None:
-    assert derive_line(box(40, 40, 41, 41), LAND).is_empty
+@pytest.mark.parametrize(
+    ("occupied", "kwargs"),
+    [
+        (box(40, 40, 41, 41), {}),
+        (box(31.0, 48.97, 31.02, 49.0), {"tolerance_m": 1000, "min_length_m": 10_000}),
+    ],
+    ids=["outside the land", "only short pieces"],
+)
+def test_no_front_is_an_error_that_says_what_to_lower(
+    occupied: Polygon, kwargs: dict[str, float]
+) -> None:
+    with pytest.raises(GeometryError, match="no front found") as caught:
+        derive_line(occupied, LAND, offshore_margin_m=0, **kwargs)
+    for option in ("--tolerance-km", "--offshore-margin-km", "--min-length-km"):
+        assert option in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -177,8 +190,14 @@ def test_front_lies_on_the_occupied_boundary_inside_land(
     x: float, y: float, w: float, h: float
 ) -> None:
     occupied = box(x, y, x + w, y + h)
-    line = derive_line(occupied, LAND, tolerance_m=3000, offshore_margin_m=0)
-    if line.is_empty:
+    try:
+        line = derive_line(occupied, LAND, tolerance_m=3000, offshore_margin_m=0)
+    except GeometryError:
+        # No front: then no part of the boundary lies 3 km or more inside the land.
+        # No front: what of the boundary lies 3 km inside the land is shorter than the
+        # 2 km a piece needs (at most two pieces: the box and the land are both boxes).
+        inner = projected(LAND, LAND.bounds).buffer(-3000)
+        assert projected(occupied.boundary, LAND.bounds).intersection(inner).length < 4100
         return
     assert occupied.boundary.buffer(1e-5).contains(line)
     assert LAND.contains(line)

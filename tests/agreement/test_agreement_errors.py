@@ -219,6 +219,132 @@ def test_cross_field_errors_each_get_their_own_line(template: Path) -> None:
     assert f"line {line_of(path, 'zones: [bufer]')}, prohibited_acts[2].zones" in lines[1]
 
 
+# (case, replacements, YAML path, text of the line the error is on, words of the message)
+DUPLICATES: list[tuple[str, list[tuple[str, str]], str, str, str]] = [
+    (
+        "two bands for one weapon class",
+        [("    - weapon_class: tanks\n", "    - weapon_class: mlrs  # again\n")],
+        "zones.withdrawal_bands[3].weapon_class",
+        "weapon_class: mlrs  # again",
+        "weapon class 'mlrs' is already used by zones.withdrawal_bands[1]; give one band per",
+    ),
+    (
+        "duplicate weapon class code",
+        [
+            (
+                "    max_calibre_mm: 120\n",
+                "    max_calibre_mm: 120\n  - code: tanks  # again\n    description: Tanks\n",
+            )
+        ],
+        "weapon_classes[6].code",
+        "code: tanks  # again",
+        "code 'tanks' is already used by weapon_classes[3]; give each weapon class its own",
+    ),
+    (
+        "duplicate exclusion id",
+        [("    - id: azov-maritime\n", "    - id: znpp-no-fly  # again\n")],
+        "zones.exclusions[1].id",
+        "id: znpp-no-fly  # again",
+        "zone id 'znpp-no-fly' is already used by zones.exclusions[0]",
+    ),
+    (
+        "exclusion id 'anywhere'",
+        [("    - id: znpp-no-fly\n", "    - id: anywhere\n")],
+        "zones.exclusions[0].id",
+        "id: anywhere",
+        "'anywhere' is reserved",
+    ),
+    (
+        "exclusion id 'withdrawal'",
+        [("    - id: znpp-no-fly\n", "    - id: withdrawal\n")],
+        "zones.exclusions[0].id",
+        "id: withdrawal",
+        "'withdrawal' is reserved",
+    ),
+    (
+        "exclusion id 'buffer'",
+        [("    - id: azov-maritime\n", "    - id: buffer\n")],
+        "zones.exclusions[1].id",
+        "id: buffer",
+        "'buffer' is reserved",
+    ),
+    (
+        "duplicate permitted activity",
+        [("  - code: REPAIRS\n", "  - code: DEMINING  # again\n")],
+        "permitted_activities[1].code",
+        "code: DEMINING  # again",
+        "code 'DEMINING' is already used by permitted_activities[0]",
+    ),
+    (
+        "duplicate rule code",
+        [("  - code: MEZ-SEA\n", "  - code: NFZ-AIR  # again\n")],
+        "prohibited_acts[4].code",
+        "code: NFZ-AIR  # again",
+        "rule code 'NFZ-AIR' is already used by prohibited_acts[3]",
+    ),
+    (
+        "minimum calibre above the maximum",
+        [("    max_calibre_mm: 99\n", "    min_calibre_mm: 122\n    max_calibre_mm: 99\n")],
+        "weapon_classes[4].min_calibre_mm",
+        "min_calibre_mm: 122",
+        "122 is more than max_calibre_mm 99",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("replacements", "yaml_path", "line_text", "words"),
+    [case[1:] for case in DUPLICATES],
+    ids=[case[0] for case in DUPLICATES],
+)
+def test_duplicate_and_reserved_codes_are_refused_at_their_line(
+    template: Path,
+    replacements: list[tuple[str, str]],
+    yaml_path: str,
+    line_text: str,
+    words: str,
+) -> None:
+    path = variant(template, "bad.yaml", *replacements)
+    lines = refused(path).splitlines()
+    expected_head = f"{path}, line {line_of(path, line_text)}, {yaml_path}: "
+    assert any(line.startswith(expected_head) and words in line for line in lines), lines
+
+
+def test_cross_field_errors_are_reported_beside_field_errors(template: Path) -> None:
+    path = variant(
+        template,
+        "bad.yaml",
+        ("min_confidence: 0.9", "min_confidence: high"),
+        ("width_km: {UA: 2, RU: 2}", "width_km: {UA: 2, XX: 2}"),
+        ("  - code: REPAIRS\n", "  - code: DEMINING  # again\n"),
+    )
+    lines = refused(path).splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(
+        f"{path}, line {line_of(path, 'min_confidence: high')}, clear_breach.min_confidence: "
+    )
+    assert lines[1] == (
+        f"{path}, line {line_of(path, 'width_km: {UA: 2, XX: 2}')}, zones.buffer.width_km.XX: "
+        "unknown party 'XX'; expected one of ['UA', 'RU']"
+    )
+    assert lines[2].startswith(
+        f"{path}, line {line_of(path, 'DEMINING  # again')}, permitted_activities[1].code: "
+    )
+
+
+def test_cross_field_checks_skip_sections_that_are_invalid(template: Path) -> None:
+    # With the parties invalid, a party code elsewhere cannot be judged unknown.
+    path = variant(
+        template,
+        "bad.yaml",
+        ("  - code: RU\n", "  - code: ru\n"),
+        ("width_km: {UA: 2, RU: 2}", "width_km: {UA: 2, XX: 2}"),
+    )
+    lines = refused(path).splitlines()
+    assert len(lines) == 1
+    assert f"line {line_of(path, '- code: ru')}, parties[1].code: " in lines[0]
+
+
 def test_duplicate_keys_are_refused(template: Path) -> None:
     path = variant(template, "bad.yaml", ("  min_severity: low\n", "  min_severity: low\n" * 2))
     message = refused(path)

@@ -118,3 +118,29 @@ def test_same_inputs_give_identical_outputs(
     assert np.array_equal(
         again.zone_membership(lon, lat).matrix, real_theatre.zone_membership(lon, lat).matrix
     )
+
+
+def test_measure_gives_what_the_single_queries_give(real_theatre: Theatre) -> None:
+    rng = np.random.default_rng(17)
+    lon, lat = rng.uniform(30.0, 41.0, 4000), rng.uniform(44.0, 52.0, 4000)
+    measured = real_theatre.measure(lon, lat)
+    near_lon, near_lat = real_theatre.nearest_on_line(lon, lat)
+    assert np.array_equal(measured.side, real_theatre.sides(lon, lat))
+    assert np.array_equal(measured.distance_m, real_theatre.distance_to_line_m(lon, lat))
+    assert np.array_equal(measured.signed_distance_m, real_theatre.signed_distance_m(lon, lat))
+    assert np.array_equal(measured.line_lon, near_lon)
+    assert np.array_equal(measured.line_lat, near_lat)
+    _, _, back = GEOD.inv(near_lon, near_lat, lon, lat)
+    assert np.allclose(measured.distance_m, back, rtol=0, atol=1e-6)
+    azimuth, _, _ = GEOD.inv(near_lon, near_lat, lon, lat)
+    turn = np.abs((measured.bearing_from_line_deg - np.mod(azimuth, 360.0) + 180) % 360 - 180)
+    assert (turn < 1e-6).all()
+    location = real_theatre.locate(float(lon[7]), float(lat[7]))
+    assert location.signed_distance_m == measured.signed_distance_m[7]
+    assert location.bearing_from_line_deg == measured.bearing_from_line_deg[7]
+
+
+def test_measure_of_no_points_is_empty(zigzag_theatre: Theatre) -> None:
+    measured = zigzag_theatre.measure([], [])
+    assert measured.side.shape == measured.distance_m.shape == (0,)
+    assert measured.line_lon.shape == measured.bearing_from_line_deg.shape == (0,)

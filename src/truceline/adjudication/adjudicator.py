@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
+from datetime import UTC
 
 import numpy as np
 
@@ -13,12 +14,13 @@ from truceline.adjudication.deconfliction import Deconflicter
 from truceline.adjudication.determination import Determination, Status
 from truceline.adjudication.explanation import Findings, explain
 from truceline.adjudication.location_facts import locate_incidents
-from truceline.adjudication.rules import match_rules
+from truceline.adjudication.rules import RuleOutcome, match_rules
 from truceline.adjudication.severity import assess_severity
 from truceline.adjudication.theatre_port import TheatreGeometry
 from truceline.adjudication.threshold import assess_threshold
 from truceline.adjudication.weapons import resolve_weapon
 from truceline.agreement.loaded import LoadedAgreement
+from truceline.agreement.model import Agreement
 from truceline.agreement.prenotification import PreNotification
 from truceline.errors import InputError
 from truceline.fusion.incident import Incident
@@ -52,6 +54,14 @@ def _checked(incidents: Sequence[Incident]) -> list[Incident]:
             )
         by_id[incident.id] = incident
     return [by_id[key] for key in sorted(by_id)]
+
+
+def _before_effect(agreement: Agreement, incident: Incident) -> str | None:
+    """Why an incident that ended before the agreement took effect breaks no rule of it."""
+    if incident.end >= agreement.effective_from:
+        return None
+    when = agreement.effective_from.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"it ended before the agreement took effect ({when})"
 
 
 def _status(broken: tuple[str, ...], lifted: tuple[str, ...], clear: bool) -> Status:
@@ -89,13 +99,14 @@ class Adjudicator:
             resolve_weapon(agreement, inc.weapon_class, inc.calibre_mm, f.side)
             for inc, f in zip(ordered, facts, strict=True)
         ]
+        before = [_before_effect(agreement, incident) for incident in ordered]
         outcomes = [
-            match_rules(agreement, inc, f, w, a)
-            for inc, f, w, a in zip(ordered, facts, weapons, attributions, strict=True)
+            RuleOutcome((), ()) if early else match_rules(agreement, inc, f, w, a)
+            for inc, f, w, a, early in zip(
+                ordered, facts, weapons, attributions, before, strict=True
+            )
         ]
-        deconflictions = deconflicter.assess(
-            ordered, [o.codes for o in outcomes], attributions, facts
-        )
+        deconflictions = deconflicter.assess(ordered, outcomes, attributions, facts)
         determinations: list[Determination] = []
         for k, incident in enumerate(ordered):
             outcome, deconfliction = outcomes[k], deconflictions[k]
@@ -121,6 +132,7 @@ class Adjudicator:
                 broken=broken,
                 severity=severity,
                 threshold=threshold,
+                before_effect=before[k],
             )
             determinations.append(
                 Determination(

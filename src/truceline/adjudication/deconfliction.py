@@ -1,17 +1,19 @@
 """Deconfliction: which pre-notifications of permitted activity cover which incidents.
 
-A notice covers an incident when all of these hold:
-- its party is the attributed party (or, for an unattributed incident, holds its place);
-- its activity is a permitted activity of the agreement, one of whose kinds the incident has,
-  and that activity exempts a rule the incident meets;
+A notice lifts a rule an incident meets when all of these hold:
+- its party is a party to the agreement and the party the rule is attributed to (or, for an
+  unattributed rule, the party holding the incident's place);
+- its activity is a permitted activity of the agreement that exempts the rule, and every
+  kind of the incident that meets the rule is among the activity's kinds;
 - its window [starts_at, ends_at] overlaps the incident's time window;
 - the incident lies in its area, allowing the incident's location uncertainty;
 - it was timely (starts_at - notified_at >= notice_hours) and not longer than
   max_duration_hours.
-The rules the activity exempts are then lifted. A notice that could lift a rule the incident
-meets, meets two of the place, time and party conditions and lies within `MENTION_RADIUS_M`
-of the incident, but does not cover it, is mentioned with every reason why; notices
-unrelated to the incident are not mentioned.
+A notice that lifts a rule covers the incident. A notice that could lift a rule the
+incident meets, meets two of the place, time and party conditions and lies within
+`MENTION_RADIUS_M` of the incident, but lifts nothing, is mentioned with every reason why; a
+covering notice that leaves an exempted rule in place because of a kind its activity does
+not cover says so. Notices unrelated to the incident are not mentioned.
 """
 
 from __future__ import annotations
@@ -29,8 +31,15 @@ from shapely.geometry.base import BaseGeometry
 
 from truceline.adjudication.attribution import Attribution
 from truceline.adjudication.location_facts import LocationFacts
-from truceline.adjudication.naming import held_words
-from truceline.adjudication.wording import activity_words, hours, join_words, km
+from truceline.adjudication.naming import held_words, kind_noun
+from truceline.adjudication.rules import RuleOutcome
+from truceline.adjudication.wording import (
+    activity_words,
+    counted,
+    distances_compared,
+    hours_compared,
+    join_words,
+)
 from truceline.agreement.model import Agreement, PermittedActivity
 from truceline.agreement.prenotification import PreNotification
 from truceline.errors import InputError
@@ -95,16 +104,41 @@ class _Notice:
 
 
 @dataclass(frozen=True)
+class _Cover:
+    """A notice that covers an incident, the rules it lifts, and the exempted rules it leaves
+    in place because of a kind its activity does not cover, in words."""
+
+    notice: _Notice
+    lifted: tuple[str, ...]
+    gaps: tuple[tuple[str, str], ...]
+    """(rule code, 'covers the explosion but not the launch')."""
+
+
+@dataclass(frozen=True)
+class _RuleChecks:
+    """Per incident (rows) and prohibited act (columns), for one notice."""
+
+    liftable: BoolArray
+    """The incident meets the act and the notice's activity exempts it."""
+    by_party: BoolArray
+    """Liftable, and the notice's party is the act's party (or holds the place)."""
+    kinds_fit: BoolArray
+    """Every kind of the incident that meets the act is among the activity's kinds."""
+
+
+@dataclass(frozen=True)
 class _IncidentTable:
     """The incidents as arrays, one row each, for testing notices against all at once."""
 
     act_codes: list[str]
+    act_kinds: BoolArray
+    """(len(act_codes), len(Kind)): the kinds of each prohibited act."""
     kinds: BoolArray
     """(n, len(Kind)): which kinds each incident has."""
     met: BoolArray
     """(n, len(act_codes)): which prohibited acts each incident meets."""
-    attributed: NDArray[np.int64]
-    """Index of the attributed party, -1 when unattributed."""
+    rule_party: NDArray[np.int64]
+    """(n, len(act_codes)): index of the party each act met is attributed to, else -1."""
     side: NDArray[np.int64]
     start: NDArray[np.int64]
     end: NDArray[np.int64]
@@ -117,25 +151,30 @@ class _IncidentTable:
         cls,
         agreement: Agreement,
         incidents: Sequence[Incident],
-        met: Sequence[tuple[str, ...]],
-        attributions: Sequence[Attribution],
+        outcomes: Sequence[RuleOutcome],
         facts: Sequence[LocationFacts],
     ) -> _IncidentTable:
         parties = [p.code for p in agreement.parties]
         act_codes = [a.code for a in agreement.prohibited_acts]
+        act_kinds = np.zeros((len(act_codes), len(_KINDS)), dtype=bool)
+        for column, act in enumerate(agreement.prohibited_acts):
+            act_kinds[column, [_KINDS.index(k) for k in act.kinds]] = True
         kinds = np.zeros((len(incidents), len(_KINDS)), dtype=bool)
         met_matrix = np.zeros((len(incidents), len(act_codes)), dtype=bool)
+        rule_party = np.full((len(incidents), len(act_codes)), -1, dtype=np.int64)
         for row, incident in enumerate(incidents):
             kinds[row, [_KINDS.index(k) for k in incident.kinds]] = True
-            met_matrix[row, [act_codes.index(c) for c in met[row]]] = True
+            for match in outcomes[row].matches:
+                column = act_codes.index(match.act.code)
+                met_matrix[row, column] = True
+                if match.party in parties:
+                    rule_party[row, column] = parties.index(match.party)
         return cls(
             act_codes=act_codes,
+            act_kinds=act_kinds,
             kinds=kinds,
             met=met_matrix,
-            attributed=np.array(
-                [parties.index(a.party) if a.party in parties else -1 for a in attributions],
-                dtype=np.int64,
-            ),
+            rule_party=rule_party,
             side=np.array([f.side_index for f in facts], dtype=np.int64),
             start=np.array([_micros(inc.start) for inc in incidents], dtype=np.int64),
             end=np.array([_micros(inc.end) for inc in incidents], dtype=np.int64),
@@ -248,7 +287,7 @@ class Deconflicter:
     def assess(
         self,
         incidents: Sequence[Incident],
-        met: Sequence[tuple[str, ...]],
+        outcomes: Sequence[RuleOutcome],
         attributions: Sequence[Attribution],
         facts: Sequence[LocationFacts],
     ) -> list[Deconfliction]:
@@ -257,52 +296,76 @@ class Deconflicter:
         results = [Deconfliction() for _ in range(n)]
         if not n or not self._notices:
             return results
-        table = _IncidentTable.build(self._agreement, incidents, met, attributions, facts)
-        covering: list[list[_Notice]] = [[] for _ in range(n)]
+        table = _IncidentTable.build(self._agreement, incidents, outcomes, facts)
+        covering: list[list[_Cover]] = [[] for _ in range(n)]
         failing: list[list[str]] = [[] for _ in range(n)]
         for notice in self._notices:
-            rows, checks, outside_m = self._check(notice, table)
+            rows, rules, checks, outside_m = self._check(notice, table)
             party_ok, time_ok, area_ok = checks
-            covers = party_ok & time_ok & area_ok & notice.timely & notice.short_enough
+            lift = rules.by_party & rules.kinds_fit
+            conditions = party_ok & time_ok & area_ok & notice.timely & notice.short_enough
+            covers = conditions & lift.any(axis=1)
             passed = party_ok.astype(np.int8) + time_ok + area_ok
             needed = 3 if notice.activity is None else 2
             related = (passed >= needed) & (area_ok | (outside_m <= MENTION_RADIUS_M))
             for k in np.flatnonzero(covers | related).tolist():
                 row = int(rows[k])
+                gaps = [
+                    self._gap(incidents[row], table.act_codes[j], notice)
+                    for j in np.flatnonzero(rules.by_party[k] & ~rules.kinds_fit[k]).tolist()
+                ]
                 if covers[k]:
-                    covering[row].append(notice)
-                elif related[k]:
-                    flags = (bool(party_ok[k]), bool(time_ok[k]), bool(area_ok[k]))
-                    reasons = self._reasons(
-                        notice,
-                        incidents[row],
-                        attributions[row],
-                        facts[row],
-                        flags,
-                        float(outside_m[k]),
-                    )
-                    failing[row].append(f"{notice.words} does not cover it: {reasons}")
+                    lifted = tuple(table.act_codes[j] for j in np.flatnonzero(lift[k]).tolist())
+                    covering[row].append(_Cover(notice, lifted, tuple(gaps)))
+                    continue
+                liftable = [table.act_codes[j] for j in np.flatnonzero(rules.liftable[k])]
+                reasons = self._reasons(
+                    notice,
+                    incidents[row],
+                    (attributions[row], outcomes[row], liftable),
+                    facts[row],
+                    (bool(party_ok[k]), bool(time_ok[k]), bool(area_ok[k])),
+                    float(outside_m[k]),
+                )
+                if party_ok[k] and not lift[k].any():
+                    reasons.extend(f"it {what}" for _, what in gaps)
+                failing[row].append(
+                    f"{notice.words} does not cover it: {join_words(reasons, serial=True)}"
+                )
         for row in range(n):
             if covering[row] or failing[row]:
-                results[row] = self._outcome(met[row], covering[row], failing[row])
+                results[row] = self._outcome(covering[row], failing[row])
         return results
 
     def _check(
         self, notice: _Notice, table: _IncidentTable
-    ) -> tuple[NDArray[np.intp], tuple[BoolArray, BoolArray, BoolArray], NDArray[np.float64]]:
-        """The incidents a notice could matter to, and whether party, time and place fit."""
+    ) -> tuple[
+        NDArray[np.intp], _RuleChecks, tuple[BoolArray, BoolArray, BoolArray], NDArray[np.float64]
+    ]:
+        """The incidents a notice could matter to; per rule, whether it could be lifted, its
+        party fits and the incident's kinds fit; whether party, time and place fit."""
         activity = notice.activity
-        if activity is None:
-            candidate = table.met.any(axis=1)
-        else:
-            kinds = [_KINDS.index(k) for k in activity.kinds]
-            exempt = [table.act_codes.index(c) for c in activity.exempts if c in table.act_codes]
-            candidate = table.kinds[:, kinds].any(axis=1) & table.met[:, exempt].any(axis=1)
+        exempt = np.ones(len(table.act_codes), dtype=bool)
+        fits = np.ones(len(_KINDS), dtype=bool)
+        if activity is not None:
+            exempt = np.isin(np.array(table.act_codes), np.array(activity.exempts))
+            fits = np.isin(np.array(_KINDS), np.array(list(activity.kinds)))
+        liftable_all = table.met & exempt[None, :]
+        candidate = liftable_all.any(axis=1)
+        if activity is not None:
+            candidate &= table.kinds[:, fits].any(axis=1)
         rows = np.flatnonzero(candidate)
-        attributed, side = table.attributed[rows], table.side[rows]
-        party_ok = (attributed == notice.party_index) | (
-            (attributed == -1) & (side == notice.party_index)
+        liftable = liftable_all[rows]
+        rule_party, side = table.rule_party[rows], table.side[rows]
+        known = notice.party_index >= 0
+        party_fits = known & (
+            (rule_party == notice.party_index)
+            | ((rule_party == -1) & (side == notice.party_index)[:, None])
         )
+        by_party = liftable & party_fits
+        meeting = table.kinds[rows][:, None, :] & table.act_kinds[None, :, :]
+        kinds_fit: BoolArray = np.logical_not((meeting & ~fits[None, None, :]).any(axis=2))
+        party_ok = by_party.any(axis=1)
         time_ok = (table.start[rows] <= _micros(notice.notice.ends_at)) & (
             table.end[rows] >= _micros(notice.notice.starts_at)
         )
@@ -315,45 +378,91 @@ class Deconflicter:
             notice.area, table.lon[rows][near], table.lat[rows][near]
         )
         area_ok = outside_m <= uncertainty
-        return rows, (party_ok, time_ok, area_ok), outside_m
+        rules = _RuleChecks(liftable, by_party, kinds_fit)
+        return rows, rules, (party_ok, time_ok, area_ok), outside_m
 
-    def _outcome(
-        self, met: tuple[str, ...], covering: list[_Notice], failing: list[str]
-    ) -> Deconfliction:
+    def _gap(self, incident: Incident, code: str, notice: _Notice) -> tuple[str, str]:
+        """The rule, and 'covers the explosion but not the launch'."""
+        activity_kinds = set(notice.activity.kinds) if notice.activity else set(_KINDS)
+        act_kinds = set(self._agreement.prohibited_act(code).kinds)
+        meeting = [k for k in _KINDS if k in incident.kinds and k in act_kinds]
+        covered = [kind_noun(k) for k in meeting if k in activity_kinds]
+        missing = join_words([kind_noun(k) for k in meeting if k not in activity_kinds], "or")
+        what = (
+            f"covers {join_words(covered)} but not {missing}"
+            if covered
+            else (f"does not cover {missing}")
+        )
+        return code, what
+
+    def _outcome(self, covering: list[_Cover], failing: list[str]) -> Deconfliction:
         lifted: set[str] = set()
         remarks: list[str] = []
-        for notice in covering:
-            if notice.activity is None:
+        for cover in covering:
+            notice, activity = cover.notice, cover.notice.activity
+            if activity is None:
                 continue
-            codes = sorted(set(notice.activity.exempts) & set(met))
-            lifted.update(codes)
-            rules = join_words([f"{c} ({self._agreement.prohibited_act(c).title})" for c in codes])
-            required = hours(notice.activity.notice_hours)
+            lifted.update(cover.lifted)
+            rules = join_words(
+                [f"{c} ({self._agreement.prohibited_act(c).title})" for c in cover.lifted]
+            )
+            received, required = hours_compared(notice.lead_hours, activity.notice_hours)
             remarks.append(
-                f"{notice.words}, received {hours(notice.lead_hours)} before start "
-                f"({required} required), lifts rule{'s' if len(codes) > 1 else ''} {rules}"
+                f"{notice.words}, received {received} before start ({required} required), "
+                f"lifts rule{'s' if len(cover.lifted) > 1 else ''} {rules}"
+            )
+            remarks.extend(
+                f"notice {notice.notice.id} {what}, so it does not lift rule {code}"
+                for code, what in cover.gaps
             )
         remarks.extend(failing[:MAX_MENTIONED])
         if len(failing) > MAX_MENTIONED:
             others = len(failing) - MAX_MENTIONED
-            remarks.append(f"{others} other related notices do not cover it either")
+            verb = "does" if others == 1 else "do"
+            noun = counted(others, "other related notice")
+            remarks.append(f"{noun} {verb} not cover it either")
         return Deconfliction(
             lifted=tuple(sorted(lifted)),
-            notice_ids=tuple(n.notice.id for n in covering),
+            notice_ids=tuple(c.notice.notice.id for c in covering),
             remarks=tuple(remarks),
+        )
+
+    def _party_reason(
+        self,
+        notice: _Notice,
+        attribution: Attribution,
+        outcome: RuleOutcome,
+        liftable: list[str],
+        facts: LocationFacts,
+    ) -> str:
+        if notice.party_index < 0:
+            return f"{notice.notice.party} is not a party to the agreement"
+        if attribution.party is not None:
+            return f"the incident is attributed to {attribution.party}"
+        held = held_words(self._agreement, facts.side)
+        matches = [m for m in outcome.matches if m.act.code in liftable]
+        if all(m.party is None for m in matches):
+            return f"the unattributed incident lies on the {held} side"
+        return join_words(
+            [
+                f"rule {m.act.code} is attributed to {m.party}"
+                if m.party is not None
+                else f"rule {m.act.code} is not attributed and the incident lies on the {held} side"
+                for m in matches
+            ],
+            serial=True,
         )
 
     def _reasons(
         self,
         notice: _Notice,
         incident: Incident,
-        attribution: Attribution,
+        judged: tuple[Attribution, RuleOutcome, list[str]],
         facts: LocationFacts,
         checks: tuple[bool, bool, bool],
         outside_m: float,
-    ) -> str:
+    ) -> list[str]:
         party_ok, time_ok, area_ok = checks
-        agreement = self._agreement
         reasons: list[str] = []
         activity = notice.activity
         if activity is None:
@@ -362,28 +471,25 @@ class Deconflicter:
                 "not permit"
             )
         if not party_ok:
-            if attribution.party is not None:
-                reasons.append(f"the incident is attributed to {attribution.party}")
-            else:
-                held = held_words(agreement, facts.side)
-                reasons.append(f"the unattributed incident lies on the {held} side")
+            reasons.append(self._party_reason(notice, *judged, facts))
         if not time_ok:
             if incident.start > notice.notice.ends_at:
                 reasons.append(f"it ended at {_when(notice.notice.ends_at)}, before the incident")
             else:
                 reasons.append(f"it starts at {_when(notice.notice.starts_at)}, after the incident")
         if not area_ok:
-            reasons.append(f"the incident lies {km(outside_m)} outside its area")
+            allowed = incident.location_uncertainty_m
+            shown, allowed_words = distances_compared(outside_m, allowed)
+            words = f"the incident lies {shown} outside its area"
+            if allowed > 0:
+                words += f", beyond its location uncertainty of {allowed_words}"
+            reasons.append(words)
         if activity is not None and not notice.timely:
-            required = hours(activity.notice_hours)
-            if notice.lead_hours >= 0:
-                received = f"{hours(notice.lead_hours)} before start"
-            else:
-                received = f"{hours(-notice.lead_hours)} after start"
-            reasons.append(f"it was received {received} ({required} are required)")
+            lead = notice.lead_hours
+            received, required = hours_compared(abs(lead), activity.notice_hours)
+            when = "before" if lead >= 0 else "after"
+            reasons.append(f"it was received {received} {when} start ({required} are required)")
         if activity is not None and not notice.short_enough:
-            reasons.append(
-                f"it runs for {hours(notice.duration_hours)} (at most "
-                f"{hours(activity.max_duration_hours)} are allowed)"
-            )
-        return join_words(reasons, serial=True)
+            runs, allowed_hours = hours_compared(notice.duration_hours, activity.max_duration_hours)
+            reasons.append(f"it runs for {runs} (at most {allowed_hours} are allowed)")
+        return reasons

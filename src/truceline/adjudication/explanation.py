@@ -6,6 +6,7 @@ Grammar (clauses joined by '; ', one sentence):
   ; <attribution basis>[; attributed to <party>]
   ; breaks rule(s) <CODE (title)>, severity <s> [(raised from <b> by <what>)]
     | breaks no rule once deconflicted | breaks no rule of the agreement
+    | breaks no rule: it ended before the agreement took effect (<time>)
   [; <each covering or related notice>] [; <each remark on rules that nearly apply>]
   [; meets the clear-breach threshold (<conditions>)
     | does not meet the clear-breach threshold, because <failing conditions>].
@@ -30,7 +31,13 @@ from truceline.adjudication.rules import RuleOutcome
 from truceline.adjudication.severity import SeverityAssessment
 from truceline.adjudication.threshold import ThresholdAssessment
 from truceline.adjudication.weapons import WeaponFact
-from truceline.adjudication.wording import capitalised, counted, join_words, km, number_word
+from truceline.adjudication.wording import (
+    capitalised,
+    counted,
+    distance,
+    join_words,
+    number_word,
+)
 from truceline.agreement.model import BUFFER, Agreement
 from truceline.fusion.incident import Incident
 from truceline.observations.model import Kind, SourceType
@@ -56,6 +63,8 @@ class Findings:
     severity: SeverityAssessment
     threshold: ThresholdAssessment | None
     """None when no rule is broken."""
+    before_effect: str | None = None
+    """Why no rule applies when the incident ended before the agreement took effect."""
 
 
 def _kind_counts(incident: Incident) -> dict[Kind, int | None]:
@@ -99,28 +108,39 @@ def _grade(incident: Incident, source_id: str, registry: SourceRegistry) -> str:
 
 
 def sources_words(incident: Incident, registry: SourceRegistry) -> str:
-    """'observed by two independent sources (UAV B2, acoustic A2)', or who reported it."""
-    described: list[str] = []
+    """'observed by two independent sources (UAV B2, acoustic A2)', or who reported it.
+
+    Sources are listed by independence group (operator and type, as fusion counts them), so
+    that the groups listed match the count of independent sources."""
+    groups: dict[tuple[str, str], tuple[str, list[str]]] = {}
     for source_id in sorted(incident.source_ids):
         grade = _grade(incident, source_id, registry)
         if source_id in registry:
             source = registry.get(source_id)
             if source.type is SourceType.PARTY_REPORT:
                 continue
-            described.append(f"{SOURCE_TYPE_WORDS[source.type]} {grade}".strip())
+            key, words = (source.operator, source.type.value), SOURCE_TYPE_WORDS[source.type]
         else:
-            described.append(f"unregistered source {source_id} {grade}".strip())
-    if not described:
+            key, words = ("", source_id), f"unregistered source {source_id}"
+        groups.setdefault(key, (words, []))[1].append(grade)
+    if not groups:
         if incident.party_reporters:
             return f"reported only by {join_words(sorted(incident.party_reporters))}"
         return "with no source on record"
+    described: list[str] = []
+    for words, grades in groups.values():
+        label = f"{words} {'/'.join(sorted(set(g for g in grades if g)))}".strip()
+        if len(grades) > 1:
+            label += f" ({number_word(len(grades))} sources, one operator)"
+        described.append(label)
     listed = ", ".join(sorted(described))
     independent = incident.independent_sources
-    if independent >= len(described):
+    if independent == len(groups):
         return f"observed by {counted(independent, 'independent source')} ({listed})"
-    of_them = "none" if independent == 0 else number_word(independent)
-    total = counted(len(described), "source")
-    return f"observed by {total}, {of_them} of them independent ({listed})"
+    total = counted(sum(len(grades) for _, grades in groups.values()), "source")
+    return (
+        f"observed by {total}, counted as {counted(independent, 'independent source')} ({listed})"
+    )
 
 
 def where_words(agreement: Agreement, findings: Findings) -> str:
@@ -129,7 +149,7 @@ def where_words(agreement: Agreement, findings: Findings) -> str:
     if facts.direction_from_line is None:
         place = "on the line"
     else:
-        place = f"{km(facts.distance_to_line_m)} {facts.direction_from_line} of the line"
+        place = f"{distance(facts.distance_to_line_m)} {facts.direction_from_line} of the line"
     weapon_zone = findings.weapon.zone_id if findings.weapon else None
     worth_naming = {BUFFER, *(z.id for z in agreement.zones.exclusions)}
     worth_naming |= {m.zone for m in findings.rules.matches}
@@ -147,6 +167,8 @@ def where_words(agreement: Agreement, findings: Findings) -> str:
 
 def rules_words(agreement: Agreement, findings: Findings) -> str:
     """'breaks rule CV-FIRE (Firing across the line), severity high', or that none is broken."""
+    if findings.before_effect:
+        return f"breaks no rule: {findings.before_effect}"
     if not findings.broken:
         if findings.deconfliction.lifted:
             return "breaks no rule once deconflicted"

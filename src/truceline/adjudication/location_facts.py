@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from truceline.adjudication.theatre_port import FloatArray, TheatreGeometry
 from truceline.agreement.model import Agreement
 from truceline.errors import GeometryError
-from truceline.geometry.geodesic import bearing_deg, compass_direction
+from truceline.geometry.geodesic import compass_direction
 
 ON_THE_LINE_M = 50.0
 """Closer than this to the line, an incident is said to be 'on the line' (it rounds to 0.0 km)."""
@@ -35,12 +35,10 @@ def locate_incidents(
     """Location facts of every point, each geometry question asked once for all points."""
     if lon.size == 0:
         return []
-    sides = theatre.sides(lon, lat)
-    distance = theatre.distance_to_line_m(lon, lat)
-    signed = theatre.signed_distance_m(lon, lat)
+    measured = theatre.measure(lon, lat)
+    sides, distance = measured.side, measured.distance_m
+    signed, azimuth = measured.signed_distance_m, measured.bearing_from_line_deg
     membership = theatre.zone_membership(lon, lat)
-    near_lon, near_lat = theatre.nearest_on_line(lon, lat)
-    azimuth = bearing_deg(near_lon, near_lat, lon, lat)
     codes = [party.code for party in agreement.parties]
     if sides.size and (int(sides.min()) < 0 or int(sides.max()) >= len(codes)):
         raise GeometryError(

@@ -44,6 +44,11 @@ def kind_phrase(kind: Kind, count: int | None) -> str:
     return f"{number_word(count)} {singular if count == 1 else plural}"
 
 
+def kind_noun(kind: Kind) -> str:
+    """The kind as one thing: 'the explosion', 'the sighting of armed personnel'."""
+    return f"the {KIND_NOUNS[kind][0]}"
+
+
 def held_words(agreement: Agreement, party_code: str) -> str:
     """'Ukrainian-held', or 'XX-held' for a code the agreement does not know."""
     try:
@@ -71,7 +76,7 @@ def _number(value: float) -> str:
 
 def zone_name(agreement: Agreement, zone_id: str, side: str) -> str:
     """'the demilitarised buffer', 'the 25 km withdrawal band for artillery of 100 mm and
-    above', 'the Black Sea maritime exclusion zone'."""
+    above', 'the no-fly zone 1', 'the Black Sea maritime exclusion zone'."""
     if zone_id == BUFFER:
         return "the demilitarised buffer"
     if zone_id.startswith(f"{WITHDRAWAL}:"):
@@ -87,6 +92,16 @@ def zone_name(agreement: Agreement, zone_id: str, side: str) -> str:
         if exclusion.id == zone_id:
             name = exclusion.name
             if name.lower().startswith("the "):
-                return "the " + name[4:]
-            return f"the {name}"
+                name = name[4:]
+            return f"the {_mid_sentence(name)}"
     return f"zone {zone_id}"
+
+
+def _mid_sentence(name: str) -> str:
+    """A zone's name as it reads mid-sentence: 'No-fly zone 1' -> 'no-fly zone 1'. A name
+    whose first two words are capitalised ('Black Sea ...') or that starts with an acronym
+    is a proper name and is kept."""
+    words = name.split()
+    if len(words) >= 2 and words[0][:1].isupper() and words[1][:1].isupper():
+        return name
+    return lower_first(name)

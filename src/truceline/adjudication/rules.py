@@ -3,9 +3,10 @@
 An act is met when one of the incident's kinds is among the act's kinds, its domain is among
 the act's domains (when listed), it lies within `within_km` of the line (when set), and it
 lies where the act applies: anywhere, in one of the listed zones, or ('withdrawal') in the
-withdrawal band of its own weapon class. An exclusion zone that binds only some parties
-(`applies_to`) counts only when the attributed party is bound, or when no party is
-attributed (the explanation says so).
+withdrawal band of its own weapon class. Each act met is attributed through the incident's
+kinds that meet it (`Attribution.party_for`). An exclusion zone that binds only some parties
+(`applies_to`) counts only when the act's party is bound, or when no party is attributed
+(the explanation says so).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from truceline.adjudication.attribution import Attribution
 from truceline.adjudication.location_facts import LocationFacts
 from truceline.adjudication.naming import zone_name
 from truceline.adjudication.weapons import WeaponFact
-from truceline.adjudication.wording import join_words, km
+from truceline.adjudication.wording import distances_compared, join_words
 from truceline.agreement.model import (
     ANYWHERE,
     WITHDRAWAL,
@@ -29,11 +30,13 @@ from truceline.fusion.incident import Incident
 
 @dataclass(frozen=True)
 class RuleMatch:
-    """A prohibited act an incident meets, and the zone through which it applies."""
+    """A prohibited act an incident meets, the zone through which it applies, and the party
+    it is attributed to."""
 
     act: ProhibitedAct
     zone: str
     """The zone id that made it apply, or 'anywhere'."""
+    party: str | None
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,16 @@ class RuleOutcome:
 
 
 def _bound(
-    exclusion: ExclusionZone, attribution: Attribution, agreement: Agreement, side: str
+    exclusion: ExclusionZone, party: str | None, agreement: Agreement, side: str
 ) -> tuple[bool, str | None]:
-    if not exclusion.applies_to or (attribution.party in exclusion.applies_to):
+    if not exclusion.applies_to or (party in exclusion.applies_to):
         return True, None
     name = zone_name(agreement, exclusion.id, side)
     bound = join_words(exclusion.applies_to)
-    if attribution.party is None:
+    if party is None:
         note = f"{name} binds {bound} only, and no party could be attributed"
         return True, note
-    note = f"{name} binds {bound} only, not {attribution.party}"
+    note = f"{name} binds {bound} only, not {party}"
     return False, note
 
 
@@ -66,7 +69,7 @@ def _zone_hit(
     act: ProhibitedAct,
     facts: LocationFacts,
     weapon: WeaponFact | None,
-    attribution: Attribution,
+    party: str | None,
     agreement: Agreement,
     notes: list[str],
 ) -> str | None:
@@ -90,7 +93,7 @@ def _zone_hit(
         exclusion = exclusions.get(zone)
         if exclusion is None:
             return zone
-        bound, note = _bound(exclusion, attribution, agreement, facts.side)
+        bound, note = _bound(exclusion, party, agreement, facts.side)
         if note:
             notes.append(note)
         if bound:
@@ -110,19 +113,23 @@ def match_rules(
     notes: list[str] = []
     kinds = set(incident.kinds)
     for act in agreement.prohibited_acts:
-        if not kinds & set(act.kinds):
+        meeting = kinds & set(act.kinds)
+        if not meeting:
             continue
         if act.domains is not None and incident.domain not in act.domains:
             continue
-        zone = _zone_hit(act, facts, weapon, attribution, agreement, notes)
+        party = attribution.party_for(meeting)
+        zone = _zone_hit(act, facts, weapon, party, agreement, notes)
         if zone is None:
             continue
-        if act.within_km is not None and facts.distance_to_line_m > act.within_km * 1000.0:
+        limit_m = act.within_km * 1000.0 if act.within_km is not None else None
+        if limit_m is not None and facts.distance_to_line_m > limit_m:
+            shown, _ = distances_compared(facts.distance_to_line_m, limit_m)
             notes.append(
                 f"rule {act.code} applies only within {act.within_km:g} km of the line, and this "
-                f"was {km(facts.distance_to_line_m)} from it"
+                f"was {shown} from it"
             )
             continue
-        matches.append(RuleMatch(act, zone))
+        matches.append(RuleMatch(act, zone, party))
     matches.sort(key=lambda m: m.act.code)
     return RuleOutcome(tuple(matches), tuple(dict.fromkeys(notes)))

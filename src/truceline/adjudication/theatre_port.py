@@ -20,17 +20,29 @@ class ZoneMatrix(Protocol):
     def matrix(self) -> NDArray[np.bool_]: ...
 
 
+class Measured(Protocol):
+    """What `measure` returns (`truceline.geometry.theatre.Measurement` provides it)."""
+
+    @property
+    def side(self) -> NDArray[np.int8]: ...
+
+    @property
+    def distance_m(self) -> FloatArray: ...
+
+    @property
+    def signed_distance_m(self) -> FloatArray: ...
+
+    @property
+    def bearing_from_line_deg(self) -> FloatArray: ...
+
+
 class TheatreGeometry(Protocol):
     """The vectorised geometry of one agreement version; `Theatre` provides it."""
 
     def sides(self, lon: FloatArray, lat: FloatArray) -> NDArray[np.int8]: ...
 
-    def distance_to_line_m(self, lon: FloatArray, lat: FloatArray) -> FloatArray: ...
-
-    def signed_distance_m(self, lon: FloatArray, lat: FloatArray) -> FloatArray: ...
-
     def zone_membership(self, lon: FloatArray, lat: FloatArray) -> ZoneMatrix: ...
 
-    def nearest_on_line(
-        self, lon: FloatArray, lat: FloatArray
-    ) -> tuple[FloatArray, FloatArray]: ...
+    def measure(self, lon: FloatArray, lat: FloatArray) -> Measured:
+        """Side, distances and bearing from the line, found in one search."""
+        ...

@@ -52,17 +52,58 @@ def lower_first(text: str) -> str:
     return text
 
 
-def km(metres: float) -> str:
-    """A distance in kilometres to 0.1 km: '4.2 km'."""
+def distance(metres: float) -> str:
+    """A distance in kilometres to 0.1 km ('4.2 km'), in metres under 100 m ('30 m')."""
+    if round(metres) < 100:
+        return f"{metres:.0f} m"
     return f"{metres / 1000.0:.1f} km"
 
 
-def hours(value: float) -> str:
-    """A duration in hours, whole when it is whole: '3 h', '2.5 h'."""
-    rounded = round(value, 1)
-    if rounded == int(rounded):
-        return f"{int(rounded)} h"
-    return f"{rounded:.1f} h"
+def _distance_at(metres: float, level: int) -> str:
+    """A distance at a level of detail: 0 as `distance`, then one more digit per level."""
+    if level == 0:
+        return distance(metres)
+    if round(metres, level) < 100:
+        return f"{metres:.{level}f} m"
+    return f"{metres / 1000.0:.{level + 1}f} km"
+
+
+def distances_compared(value_m: float, limit_m: float) -> tuple[str, str]:
+    """Both distances, with more digits when the usual ones would make different distances
+    look equal: ('30.04 km', '30.00 km')."""
+    equal = abs(value_m - limit_m) <= 1e-6
+    for level in range(4):
+        left, right = _distance_at(value_m, level), _distance_at(limit_m, level)
+        if (left == right) == equal:
+            return left, right
+    return f"{value_m:.15g} m", f"{limit_m:.15g} m"
+
+
+def _hours_at(value: float, level: int) -> str:
+    """A duration at a level of detail: 0 hours to 0.1 h, whole when whole ('3 h',
+    '2.5 h'); 1 minutes ('23 h 58 min'); 2 seconds."""
+    if level == 0:
+        rounded = round(value, 1)
+        return f"{int(rounded)} h" if rounded == int(rounded) else f"{rounded:.1f} h"
+    seconds = round(value * 3600.0) if level == 2 else round(value * 60.0) * 60
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    words = [f"{h} h"] if h else []
+    if m or (s and h):
+        words.append(f"{m} min")
+    if s:
+        words.append(f"{s} s")
+    return " ".join(words) or "0 h"
+
+
+def hours_compared(value: float, limit: float) -> tuple[str, str]:
+    """Both durations, in minutes or seconds when hours would make different ones look
+    equal: ('23 h 58 min', '24 h')."""
+    for level in (0, 1, 2):
+        left, right = _hours_at(value, level), _hours_at(limit, level)
+        if (left == right) == (abs(value - limit) <= 1e-9):
+            return left, right
+    return f"{value:.15g} h", f"{limit:.15g} h"
 
 
 def compared(value: float, limit: float) -> tuple[str, str]:
@@ -72,12 +113,6 @@ def compared(value: float, limit: float) -> tuple[str, str]:
         if (left == right) == (abs(value - limit) <= 1e-9):
             return left, right
     return repr(value), repr(limit)
-
-
-def with_article(noun: str) -> str:
-    """'an explosion', 'a launch'."""
-    article = "an" if noun[:1].lower() in "aeiou" else "a"
-    return f"{article} {noun}"
 
 
 def activity_words(code: str) -> str:

@@ -107,7 +107,7 @@ def derive_line(
     often includes (territorial waters) from being taken for held land; set it to 0 for an
     outline that follows the coast exactly. Pieces shorter than `min_length_m` are
     dropped. All coordinates are WGS 84 longitude/latitude; the result's parts are in a
-    stable order.
+    stable order. Raises GeometryError when no front is left.
     """
     _check_distance("tolerance_m", tolerance_m)
     _check_distance("offshore_margin_m", offshore_margin_m)
@@ -130,5 +130,13 @@ def derive_line(
     lines = [p for p in shapely.get_parts(front) if isinstance(p, LineString) and not p.is_empty]
     merged = shapely.get_parts(shapely.line_merge(MultiLineString(lines)))
     kept = [shapely.transform(p, back) for p in merged if p.length > 0 and p.length >= min_length_m]
+    if not kept:
+        raise GeometryError(
+            "no front found: no piece of the occupied area's boundary meets held land "
+            f"(tolerance {tolerance_m / 1000:g} km, offshore margin {offshore_margin_m / 1000:g} "
+            f"km, minimum length {min_length_m / 1000:g} km); check that the occupied area "
+            "and the land outline overlap, or lower --tolerance-km, --offshore-margin-km or "
+            "--min-length-km"
+        )
     kept.sort(key=lambda g: (round(g.bounds[0], 9), round(g.bounds[1], 9), g.wkb))
     return MultiLineString(kept)

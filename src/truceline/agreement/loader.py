@@ -3,7 +3,8 @@
 Every error is an `AgreementError` whose message names the file, the line, the YAML path
 and what was expected, e.g.
 ``agreement.yaml, line 41, zones.withdrawal_bands[2].width_km.UA: input should be greater
-than 0 (got -5)``. All problems found are reported together (up to 20), not just the first.
+than 0 (got -5)``. All problems found are reported together (up to 20), not just the first:
+problems between fields (an unknown party code) are reported beside bad values too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from truceline.agreement.cross_checks import cross_field_problems
 from truceline.agreement.documents import (
     agreement_digest,
     agreement_document,
@@ -73,8 +75,15 @@ def load_agreement(path: Path, *, notices: list[str] | None = None) -> LoadedAgr
     try:
         agreement = Agreement.model_validate(document.data)
     except ValidationError as exc:
+        # The model's own cross-field checks ran (an error at the root) only when every
+        # field was valid; otherwise run them here on the sections that are.
+        checked = any(not error["loc"] for error in exc.errors())
         lines = describe_validation_error(
-            exc, model=Agreement, where=name, line_of=document.line_of
+            exc,
+            model=Agreement,
+            where=name,
+            line_of=document.line_of,
+            problems=[] if checked else cross_field_problems(document.data),
         )
         raise AgreementError("\n".join(lines)) from None
     geometry = load_geometry(

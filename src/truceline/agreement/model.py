@@ -8,6 +8,8 @@ agreement id and version it applied.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -32,6 +34,9 @@ WITHDRAWAL = "withdrawal"
 BUFFER = "buffer"
 """Zone id of the demilitarised buffer along the line."""
 
+RESERVED_ZONE_IDS = (ANYWHERE, BUFFER, WITHDRAWAL)
+"""Zone ids an exclusion zone may not take."""
+
 
 def withdrawal_zone_id(weapon_class: str) -> str:
     """The zone id of the withdrawal band of one weapon class, e.g. ``withdrawal:mlrs``."""
@@ -45,10 +50,6 @@ class Severity(StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return list(Severity).index(self)
 
 
 class _Strict(BaseModel):
@@ -90,12 +91,6 @@ class WeaponClass(_Strict):
     examples: list[Text] = Field(default_factory=list)
     min_calibre_mm: float | None = Field(default=None, gt=0)
     max_calibre_mm: float | None = Field(default=None, gt=0)
-
-
-class PerSide(_Strict):
-    """A width in kilometres for each side of the line, by party code."""
-
-    km: dict[PartyCode, Annotated[float, Field(ge=0, le=500)]]
 
 
 class BufferZone(_Strict):
@@ -242,55 +237,159 @@ class Agreement(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Agreement:
-        codes = [p.code for p in self.parties]
-        problems: list[str] = []
-        if len(set(codes)) != len(codes):
-            problems.append(f"parties: duplicate party codes in {codes}")
+        problems = consistency_problems(Sections.of(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
-        def check_party(where: str, code: str) -> None:
-            if code not in codes:
-                problems.append(f"{where}: unknown party {code!r}; expected one of {codes}")
 
-        check_party("line.rest_held_by", self.line.rest_held_by)
-        for code in self.line.held_areas:
+@dataclass(frozen=True)
+class Sections:
+    """The sections of an agreement that refer to each other; None where not known (a
+    section that failed validation), so that the checks of the others can still run."""
+
+    parties: list[Party] | None = None
+    line: LineOfContact | None = None
+    weapon_classes: list[WeaponClass] | None = None
+    zones: Zones | None = None
+    prohibited_acts: list[ProhibitedAct] | None = None
+    permitted_activities: list[PermittedActivity] | None = None
+    version: int | None = None
+    amends: int | None = None
+
+    @classmethod
+    def of(cls, agreement: Agreement) -> Sections:
+        return cls(
+            parties=agreement.parties,
+            line=agreement.line,
+            weapon_classes=agreement.weapon_classes,
+            zones=agreement.zones,
+            prohibited_acts=agreement.prohibited_acts,
+            permitted_activities=agreement.permitted_activities,
+            version=agreement.version,
+            amends=agreement.amends,
+        )
+
+
+def _duplicates(where: str, field: str, values: Sequence[str], what: str, fix: str) -> list[str]:
+    """One problem per value already used earlier in the list, at its YAML path."""
+    first: dict[str, int] = {}
+    problems: list[str] = []
+    for i, value in enumerate(values):
+        if value in first:
+            problems.append(
+                f"{where}[{i}].{field}: {what} {value!r} is already used by "
+                f"{where}[{first[value]}]; {fix}"
+            )
+        else:
+            first[value] = i
+    return problems
+
+
+def consistency_problems(sections: Sections) -> list[str]:
+    """Problems between fields, each ``<YAML path>: <what is wrong>``; checks that need a
+    section that is None are skipped."""
+    problems: list[str] = []
+    codes: list[str] | None = None
+    if sections.parties is not None:
+        codes = [p.code for p in sections.parties]
+        problems += _duplicates(
+            "parties", "code", codes, "party code", "give each party its own code"
+        )
+
+    def check_party(where: str, code: str) -> None:
+        if codes is not None and code not in codes:
+            problems.append(f"{where}: unknown party {code!r}; expected one of {codes}")
+
+    if sections.line is not None:
+        check_party("line.rest_held_by", sections.line.rest_held_by)
+        for code in sections.line.held_areas:
             check_party(f"line.held_areas.{code}", code)
-        if self.zones.buffer:
-            for code in self.zones.buffer.width_km:
+    classes: list[str] | None = None
+    if sections.weapon_classes is not None:
+        classes = [w.code for w in sections.weapon_classes]
+        problems += _duplicates(
+            "weapon_classes", "code", classes, "code", "give each weapon class its own code"
+        )
+        for i, weapon in enumerate(sections.weapon_classes):
+            low, high = weapon.min_calibre_mm, weapon.max_calibre_mm
+            if low is not None and high is not None and low > high:
+                problems.append(
+                    f"weapon_classes[{i}].min_calibre_mm: {low:g} is more than "
+                    f"max_calibre_mm {high:g}; the minimum calibre must not exceed the maximum"
+                )
+    zone_ids: set[str] | None = None
+    if sections.zones is not None:
+        zones = sections.zones
+        if zones.buffer:
+            for code in zones.buffer.width_km:
                 check_party(f"zones.buffer.width_km.{code}", code)
-        classes = [w.code for w in self.weapon_classes]
-        for i, band in enumerate(self.zones.withdrawal_bands):
-            if band.weapon_class not in classes:
+        for i, band in enumerate(zones.withdrawal_bands):
+            if classes is not None and band.weapon_class not in classes:
                 problems.append(
                     f"zones.withdrawal_bands[{i}].weapon_class: unknown weapon class "
                     f"{band.weapon_class!r}; expected one of {classes}"
                 )
             for code in band.width_km:
                 check_party(f"zones.withdrawal_bands[{i}].width_km.{code}", code)
-        for i, exclusion in enumerate(self.zones.exclusions):
+        problems += _duplicates(
+            "zones.withdrawal_bands",
+            "weapon_class",
+            [b.weapon_class for b in zones.withdrawal_bands],
+            "weapon class",
+            "give one band per weapon class",
+        )
+        for i, exclusion in enumerate(zones.exclusions):
+            if exclusion.id in RESERVED_ZONE_IDS:
+                problems.append(
+                    f"zones.exclusions[{i}].id: {exclusion.id!r} is reserved (rules use "
+                    f"{', '.join(RESERVED_ZONE_IDS)} as zone tokens); choose another id"
+                )
             for code in exclusion.applies_to or []:
                 check_party(f"zones.exclusions[{i}].applies_to", code)
-        zone_ids = set(self.zone_ids) | {ANYWHERE, WITHDRAWAL}
-        act_codes = [a.code for a in self.prohibited_acts]
-        if len(set(act_codes)) != len(act_codes):
-            problems.append(f"prohibited_acts: duplicate codes in {act_codes}")
-        for i, act in enumerate(self.prohibited_acts):
+        problems += _duplicates(
+            "zones.exclusions",
+            "id",
+            [z.id for z in zones.exclusions],
+            "zone id",
+            "give each exclusion zone its own id",
+        )
+        zone_ids = {ANYWHERE, WITHDRAWAL}
+        zone_ids |= {BUFFER} if zones.buffer else set()
+        zone_ids |= {withdrawal_zone_id(b.weapon_class) for b in zones.withdrawal_bands}
+        zone_ids |= {z.id for z in zones.exclusions}
+    act_codes: list[str] | None = None
+    if sections.prohibited_acts is not None:
+        act_codes = [a.code for a in sections.prohibited_acts]
+        problems += _duplicates(
+            "prohibited_acts", "code", act_codes, "rule code", "give each rule its own code"
+        )
+        for i, act in enumerate(sections.prohibited_acts):
             for zone in act.zones:
-                if zone not in zone_ids:
+                if zone_ids is not None and zone not in zone_ids:
                     problems.append(
                         f"prohibited_acts[{i}].zones: unknown zone {zone!r}; "
                         f"expected one of {sorted(zone_ids)}"
                     )
-        for i, activity in enumerate(self.permitted_activities):
+    if sections.permitted_activities is not None:
+        activities = sections.permitted_activities
+        problems += _duplicates(
+            "permitted_activities",
+            "code",
+            [a.code for a in activities],
+            "code",
+            "give each permitted activity its own code",
+        )
+        for i, activity in enumerate(activities):
             for code in activity.exempts:
-                if code not in act_codes:
+                if act_codes is not None and code not in act_codes:
                     problems.append(
                         f"permitted_activities[{i}].exempts: unknown prohibited act {code!r}"
                     )
-        if self.amends is not None and self.amends >= self.version:
-            problems.append(
-                f"amends: version {self.version} cannot amend version {self.amends}; "
-                "an amendment has a higher version number than what it amends"
-            )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+    version, amends = sections.version, sections.amends
+    if version is not None and amends is not None and amends >= version:
+        problems.append(
+            f"amends: version {version} cannot amend version {amends}; "
+            "an amendment has a higher version number than what it amends"
+        )
+    return problems

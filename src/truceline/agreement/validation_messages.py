@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, get_args
 
@@ -107,18 +107,18 @@ def _explain(error: Any, model: type[BaseModel]) -> str:
     return text
 
 
+def _problem_entry(problem: str) -> tuple[Location, str]:
+    path, sep, text = problem.partition(": ")
+    return (parse_location(path), text) if sep else ((), problem)
+
+
 def _entries(exc: ValidationError, model: type[BaseModel]) -> list[tuple[Location, str]]:
     entries: list[tuple[Location, str]] = []
     for error in exc.errors():
         loc = tuple(error["loc"])
         cause = error.get("ctx", {}).get("error")
         if not loc and error["type"] == "value_error" and cause is not None:
-            for problem in _PROBLEM_START.split(str(cause)):
-                path, sep, text = problem.partition(": ")
-                if sep:
-                    entries.append((parse_location(path), text))
-                else:
-                    entries.append(((), problem))
+            entries += [_problem_entry(p) for p in _PROBLEM_START.split(str(cause))]
         else:
             entries.append((loc, _explain(error, model)))
     return entries
@@ -130,10 +130,15 @@ def describe_validation_error(
     model: type[BaseModel],
     where: str,
     line_of: LineOf | None = None,
+    problems: Sequence[str] = (),
 ) -> list[str]:
-    """One line per problem: ``where, line N, path: what was expected (got ...)``."""
+    """One line per problem: ``where, line N, path: what was expected (got ...)``.
+
+    `problems` (``path: text``, as the model's own cross-field checks write them) are
+    listed after the errors of `exc`.
+    """
     lines: list[str] = []
-    entries = _entries(exc, model)
+    entries = _entries(exc, model) + [_problem_entry(p) for p in problems]
     for loc, text in entries[:MAX_REPORTED]:
         head = where
         line = line_of(loc) if line_of else None

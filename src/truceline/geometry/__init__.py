@@ -7,11 +7,12 @@ from truceline.geometry.geodesic import (
     geodesic_distance_m,
     geodesic_inverse,
 )
-from truceline.geometry.theatre import Location, Theatre
+from truceline.geometry.theatre import Location, Measurement, Theatre
 from truceline.geometry.zones import ZoneMembership
 
 __all__ = [
     "Location",
+    "Measurement",
     "Theatre",
     "ZoneMembership",
     "bearing_deg",

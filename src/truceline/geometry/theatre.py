@@ -64,6 +64,23 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Measurement:
+    """Side, distance and nearest point of the line of many points, found in one search.
+
+    `side` indexes `agreement.parties`; `signed_distance_m` is positive on the first
+    party's side; `bearing_from_line_deg` is the bearing from the nearest point of the
+    line (`line_lon`, `line_lat`) to the point.
+    """
+
+    side: NDArray[np.int8]
+    distance_m: NDArray[np.float64]
+    signed_distance_m: NDArray[np.float64]
+    line_lon: NDArray[np.float64]
+    line_lat: NDArray[np.float64]
+    bearing_from_line_deg: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
 class _Nearest:
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
@@ -159,9 +176,7 @@ class Theatre:
 
     def signed_distance_m(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
         """Distance to the line, positive on the first party's side, negative elsewhere."""
-        lon_a, lat_a = coordinate_arrays(lon, lat)
-        distance = self._nearest(lon_a, lat_a).distance_m
-        return np.where(self.sides(lon_a, lat_a) == 0, distance, -distance)
+        return self.measure(lon, lat).signed_distance_m
 
     def nearest_on_line(
         self, lon: ArrayLike, lat: ArrayLike
@@ -169,6 +184,21 @@ class Theatre:
         """Longitude and latitude of the nearest point of the line to each point."""
         nearest = self._nearest(*coordinate_arrays(lon, lat))
         return nearest.lon, nearest.lat
+
+    def measure(self, lon: ArrayLike, lat: ArrayLike) -> Measurement:
+        """Side, distances, nearest point of the line and bearing from it of each point,
+        with one nearest-point search (cheaper than asking for each separately)."""
+        lon_a, lat_a = coordinate_arrays(lon, lat)
+        nearest = self._nearest(lon_a, lat_a)
+        side = self.sides(lon_a, lat_a)
+        return Measurement(
+            side=side,
+            distance_m=nearest.distance_m,
+            signed_distance_m=np.where(side == 0, nearest.distance_m, -nearest.distance_m),
+            line_lon=nearest.lon,
+            line_lat=nearest.lat,
+            bearing_from_line_deg=nearest.bearing_deg,
+        )
 
     def zone_membership(self, lon: ArrayLike, lat: ArrayLike) -> ZoneMembership:
         """Which zones of the agreement each point lies in."""
@@ -196,17 +226,15 @@ class Theatre:
     def locate(self, lon: float, lat: float) -> Location:
         """Side, distances, zones and nearest point of the line of one point."""
         lon_a, lat_a = coordinate_arrays([lon], [lat])
-        nearest = self._nearest(lon_a, lat_a)
-        side = int(self.sides(lon_a, lat_a)[0])
-        distance = float(nearest.distance_m[0])
+        measured = self.measure(lon_a, lat_a)
         return Location(
-            side=self.parties[side],
-            distance_to_line_m=distance,
-            signed_distance_m=distance if side == 0 else -distance,
+            side=self.parties[int(measured.side[0])],
+            distance_to_line_m=float(measured.distance_m[0]),
+            signed_distance_m=float(measured.signed_distance_m[0]),
             zones=self.zone_membership(lon_a, lat_a).zones_of(0),
-            line_lon=float(nearest.lon[0]),
-            line_lat=float(nearest.lat[0]),
-            bearing_from_line_deg=float(nearest.bearing_deg[0]),
+            line_lon=float(measured.line_lon[0]),
+            line_lat=float(measured.line_lat[0]),
+            bearing_from_line_deg=float(measured.bearing_from_line_deg[0]),
         )
 
     def _nearest(self, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> _Nearest:
