@@ -3,12 +3,15 @@
     python -m benchmarks.bench_fusion [n]
 
 Events along the front are each seen 1 to 5 times by a mix of sensors (satellite thermal,
-UAVs, cameras, acoustic arrays, patrols, open sources, party reports); satellite thermal
-detections of unrelated fires make up the background. The table is generated directly as
-columns. `fuse_table` (linking, components, aggregation) and the building of Incident
-objects are timed separately. The baseline tests every pair with numpy (O(n^2), vectorised
-in blocks, the same exact rule) on a small n; its time at the full n is extrapolated as
-n^2, which is what it is: an estimate, not a measurement.
+UAVs, cameras, acoustic arrays, patrols, open sources, party reports) with the location and
+time uncertainties of the simulator's sensor models (`truceline.simulation.sensors`): open
+sources 3 to 10 km and 1 to 6 h, party reports 1 to 5 km and 10 to 60 min, patrols that
+heard a blast 2 to 4 km; satellite thermal detections of unrelated fires make up the
+background. The largest incident is reported: vague reports must not chain events. The
+table is generated directly as columns. `fuse_table` (linking, grouping, aggregation) and
+the building of Incident objects are timed separately. The baseline tests every pair with
+numpy (O(n^2), vectorised in blocks, the same exact rule) on a small n; its time at the
+full n is extrapolated as n^2, which is what it is: an estimate, not a measurement.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import numpy.typing as npt
 
 from truceline.fusion.aggregate import fuse_table
 from truceline.fusion.build import build_incidents
-from truceline.fusion.linking import components, is_linked
+from truceline.fusion.linking import group_labels, is_vague, link_fit
 from truceline.fusion.parameters import DEFAULT, FusionParameters
 from truceline.fusion.sphere import EARTH_RADIUS_M
 from truceline.observations.model import Domain, Kind
@@ -61,20 +64,29 @@ UKRAINE = (22.5, 44.5, 40.0, 52.3)
 START = datetime(2026, 2, 1, tzinfo=UTC).timestamp()
 DAYS = 30
 
-# Sensor profiles: source id, independence group, location and time uncertainty, grade,
-# party report, share of event observations.
+# Sensor profiles: source id, independence group, location uncertainty range (m), time
+# uncertainty range (s), grade, party report, share of event observations. As in
+# truceline.simulation.sensors.
 PROFILES = (
-    ("firms-viirs-noaa20", "NASA|satellite_thermal", 375.0, 60.0, "B3", False, 0.20),
-    ("firms-viirs-snpp", "NASA|satellite_thermal", 375.0, 60.0, "B3", False, 0.10),
-    ("uav-wing-1", "Mission UAV wing|uav", 50.0, 30.0, "B2", False, 0.15),
-    ("uav-wing-2", "Mission UAV wing|uav", 50.0, 30.0, "B2", False, 0.10),
-    ("uav-coalition", "Coalition ISR|uav", 80.0, 30.0, "B2", False, 0.08),
-    ("camera-net", "Mission|fixed_camera", 200.0, 5.0, "B2", False, 0.10),
-    ("acoustic-net", "Mission|acoustic", 1000.0, 5.0, "C2", False, 0.09),
-    ("patrol", "Mission|ground_patrol", 300.0, 300.0, "A2", False, 0.08),
-    ("osint", "Open sources|open_source", 1500.0, 1200.0, "D3", False, 0.04),
-    ("party-a", "Party A|party_report", 1000.0, 900.0, "C3", True, 0.03),
-    ("party-b", "Party B|party_report", 1000.0, 900.0, "C3", True, 0.03),
+    (
+        "firms-viirs-noaa20",
+        "NASA|satellite_thermal",
+        (375.0, 375.0),
+        (60.0, 60.0),
+        "B3",
+        False,
+        0.20,
+    ),
+    ("firms-viirs-snpp", "NASA|satellite_thermal", (375.0, 375.0), (60.0, 60.0), "B3", False, 0.10),
+    ("uav-wing-1", "Mission UAV wing|uav", (30.0, 100.0), (2.0, 10.0), "B2", False, 0.15),
+    ("uav-wing-2", "Mission UAV wing|uav", (30.0, 100.0), (2.0, 10.0), "B2", False, 0.10),
+    ("uav-coalition", "Coalition ISR|uav", (30.0, 100.0), (2.0, 10.0), "B2", False, 0.08),
+    ("camera-net", "Mission|fixed_camera", (100.0, 400.0), (1.0, 2.0), "B2", False, 0.10),
+    ("acoustic-net", "Mission|acoustic", (1000.0, 2000.0), (1.0, 3.0), "C2", False, 0.09),
+    ("patrol", "Mission|ground_patrol", (2000.0, 4000.0), (60.0, 300.0), "A2", False, 0.08),
+    ("osint", "Open sources|open_source", (3000.0, 10000.0), (3600.0, 21600.0), "D3", False, 0.04),
+    ("party-a", "Party A|party_report", (1000.0, 5000.0), (600.0, 3600.0), "C3", True, 0.03),
+    ("party-b", "Party B|party_report", (1000.0, 5000.0), (600.0, 3600.0), "C3", True, 0.03),
 )
 SOURCES = tuple(sorted(p[0] for p in PROFILES))
 GROUPS = tuple(sorted({p[1] for p in PROFILES}))
@@ -126,8 +138,10 @@ def synthetic_table(n: int, seed: int = 0) -> ObservationTable:
 
     shares = np.array([p[6] for p in PROFILES])
     profile = rng.choice(len(PROFILES), size=n_event, p=shares / shares.sum())
-    loc_unc = np.array([p[2] for p in PROFILES])[profile]
-    time_unc = np.array([p[3] for p in PROFILES])[profile]
+    loc_range = np.array([p[2] for p in PROFILES])[profile]
+    time_range = np.array([p[3] for p in PROFILES])[profile]
+    loc_unc = rng.uniform(loc_range[:, 0], loc_range[:, 1])
+    time_unc = rng.uniform(time_range[:, 0], time_range[:, 1])
     metres = rng.normal(0.0, 1.0, (n_event, 2)) * (loc_unc / 2.0)[:, None]
     lat = ev_lat[event] + np.degrees(metres[:, 1] / EARTH_RADIUS_M)
     lon = ev_lon[event] + np.degrees(
@@ -191,19 +205,24 @@ def synthetic_table(n: int, seed: int = 0) -> ObservationTable:
 
 
 def naive_labels(table: ObservationTable, params: FusionParameters = DEFAULT) -> IndexArray:
-    """Component labels from testing every pair (blocks of rows against all later rows)."""
+    """Incident labels from testing every pair (blocks of rows against all later rows)."""
     n = len(table)
     firsts: list[IndexArray] = []
     seconds: list[IndexArray] = []
+    fits: list[FloatArray] = []
     block = 256
     for lo in range(0, n, block):
         rows = np.arange(lo, min(lo + block, n))
         i = np.repeat(rows, n - rows - 1)
         j = np.concatenate([np.arange(r + 1, n) for r in rows]) if len(i) else rows[:0]
-        keep = is_linked(table, params, i, j)
+        fit = link_fit(table, params, i, j)
+        keep = np.isfinite(fit)
         firsts.append(i[keep])
         seconds.append(j[keep])
-    return components(n, np.concatenate(firsts), np.concatenate(seconds))
+        fits.append(fit[keep])
+    return group_labels(
+        table, params, np.concatenate(firsts), np.concatenate(seconds), np.concatenate(fits)
+    )
 
 
 def _best_of(repeat: int, table: ObservationTable, workers: int | None) -> tuple[float, float]:
@@ -248,6 +267,7 @@ def run(n: int = 1_000_000, seed: int = 0, *, repeat: int = 3) -> dict[str, floa
         "incidents": float(result.n_incidents),
         "mean_observations_per_incident": round(float(sizes.mean()), 3),
         "largest_incident": float(sizes.max()),
+        "vague_observations": float(is_vague(table, DEFAULT).sum()),
         "workers": float(os.cpu_count() or 1),
         "fuse_table_s": round(fuse_s, 3),
         "fuse_table_cpu_s": round(fuse_cpu_s, 3),

@@ -157,12 +157,20 @@ class MemoryStore:
             self.stored.setdefault(item.id, item)
 
     def observations(
-        self, *, window: TimeWindow | None = None, bbox: BBox | None = None
+        self,
+        *,
+        window: TimeWindow | None = None,
+        bbox: BBox | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[Observation]:
-        """Observations whose time window overlaps `window` and that lie in `bbox`."""
+        """Observations whose time window overlaps `window`, that lie in `bbox` and whose id
+        is one of `ids`."""
         self.queries += 1
         result = []
+        wanted = None if ids is None else set(ids)
         for item in self.stored.values():
+            if wanted is not None and item.id not in wanted:
+                continue
             half = timedelta(seconds=item.time_uncertainty_s)
             if window is not None and (
                 item.observed_at + half < window.start or item.observed_at - half > window.end

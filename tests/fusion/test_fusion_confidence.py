@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from truceline.fusion.fuse import fuse
 from truceline.fusion.grades import GRADE_PROBABILITY, grade_probability
-from truceline.fusion.incident import Incident
+from truceline.fusion.parameters import FusionParameters
 from truceline.observations.model import Observation
 from truceline.observations.table import GRADES
 
@@ -79,8 +79,11 @@ def test_poor_grades_add_little() -> None:
         assert 0 < more.confidence - base < 0.02
 
 
-def _by_observation(incidents: list[Incident]) -> dict[str, float]:
-    return {oid: inc.confidence for inc in incidents for oid in inc.observation_ids}
+def _vague(observation: Observation, params: FusionParameters) -> bool:
+    return (
+        observation.location_uncertainty_m > params.vague_location_m
+        or observation.time_uncertainty_s > params.vague_time_s
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -88,9 +91,32 @@ def _by_observation(incidents: list[Incident]) -> dict[str, float]:
 def test_adding_an_observation_never_lowers_confidence(
     batch: list[Observation], data: st.DataObject
 ) -> None:
+    """The incident the new observation joins holds whole every earlier incident of its
+    precise members (and, when the newcomer is vague, every earlier incident of all its
+    members), so its confidence is at least theirs. Any other incident can only have lost
+    vague observations to it (a vague report that now fits it better, or one that now fits
+    a precise group); that is the one way an incident's confidence can fall."""
+    params = FusionParameters()
     extra = data.draw(observation_lists(max_size=1, min_size=1))[0]
     extra = extra.model_copy(update={"source_ref": "extra", "id": "obs-extra"})
-    before = _by_observation(fuse(batch, registry()))
-    after = _by_observation(fuse([*batch, extra], registry()))
-    for obs_id, confidence in before.items():
-        assert after[obs_id] >= confidence
+    before = fuse(batch, registry(), params)
+    after = fuse([*batch, extra], registry(), params)
+    vague = {o.id for o in [*batch, extra] if _vague(o, params)}
+    joined = next(i for i in after if extra.id in i.observation_ids)
+    held = set(joined.observation_ids)
+    for incident in before:
+        members = set(incident.observation_ids)
+        if members <= held:
+            assert joined.confidence >= incident.confidence
+            continue
+        if not members & held:
+            assert incident in after, "an incident that loses nothing is unchanged"
+            continue
+        assert extra.id not in vague, "a vague newcomer changes no other incident"
+        assert members & held <= vague, "only vague observations leave an incident"
+        for other in after:
+            if other is not joined and members & set(other.observation_ids):
+                assert set(other.observation_ids) <= members, "what is left only splits"
+    for oid in held - vague - {extra.id}:
+        earlier = next(i for i in before if oid in i.observation_ids)
+        assert set(earlier.observation_ids) <= held

@@ -155,3 +155,48 @@ def test_incidents_are_sorted_by_id_and_valid_under_the_model() -> None:
     assert [i.id for i in incidents] == sorted(i.id for i in incidents)
     for incident in incidents:
         assert Incident.model_validate(incident.model_dump()) == incident
+
+
+def test_classes_are_weighted_by_grade_and_the_calibre_comes_with_the_class() -> None:
+    sighting = Kind.WEAPON_SIGHTING
+    incident = _one(
+        obs("uav-1", "a", kind=sighting, grade="A1", weapon_class="tank", calibre_mm=125.0),
+        obs("uav-2", "b", kind=sighting, grade="E5", weapon_class="mlrs", calibre_mm=122.0),
+        obs("camera", "c", kind=sighting, grade="E5", weapon_class="mlrs", calibre_mm=122.0),
+        obs("acoustic", "d", kind=sighting, grade="E5", calibre_mm=152.0),
+    )
+    assert (incident.weapon_class, incident.calibre_mm) == ("tank", 125.0)
+
+
+def test_party_reports_never_decide_weapon_origin_or_bearing() -> None:
+    """Three party reports against one graded mission report: the mission report decides."""
+    claim = {"origin_lon": 38.5, "origin_lat": 49.5, "fire_from_bearing_deg": 45.0}
+    seen = {"origin_lon": 37.9, "origin_lat": 48.9, "fire_from_bearing_deg": 200.0}
+    incident = _one(
+        obs("uav-1", "a", grade="C3", weapon_class="artillery", calibre_mm=152.0, attributes=seen),
+        *[
+            obs(party, ref, grade="A1", weapon_class="mlrs", calibre_mm=122.0, attributes=claim)
+            for party, ref in (("party-ru", "p"), ("party-ru", "q"), ("party-ua", "r"))
+        ],
+    )
+    assert (incident.weapon_class, incident.calibre_mm) == ("artillery", 152.0)
+    assert incident.attributes["origin_lon"] == 37.9
+    assert incident.attributes["origin_lat"] == 48.9
+    assert incident.attributes["fire_from_bearing_deg"] == 200.0
+    assert not any(key.startswith("party_") for key in incident.attributes)
+
+
+def test_what_only_a_party_claims_is_kept_apart() -> None:
+    claim = {"origin_lon": 38.5, "origin_lat": 49.5, "fire_from_bearing_deg": 45.0}
+    incident = _one(
+        obs("uav-1", "a"),
+        obs("party-ru", "p", grade="A1", weapon_class="mlrs", calibre_mm=122.0, attributes=claim),
+    )
+    assert (incident.weapon_class, incident.calibre_mm) == (None, None)
+    for key in ("origin_lon", "origin_lat", "fire_from_bearing_deg"):
+        assert key not in incident.attributes
+    assert incident.attributes["party_weapon_class"] == "mlrs"
+    assert incident.attributes["party_calibre_mm"] == 122.0
+    assert incident.attributes["party_origin_lon"] == 38.5
+    assert incident.attributes["party_origin_lat"] == 49.5
+    assert incident.attributes["party_fire_from_bearing_deg"] == 45.0

@@ -21,7 +21,7 @@ from truceline.observations.table import ObservationTable
 
 def _linked(a: Observation, b: Observation, params: FusionParameters = DEFAULT) -> bool:
     table = ObservationTable.from_observations([a, b], registry())
-    i, _ = link_pairs(table, params)
+    i, _, _ = link_pairs(table, params)
     return len(i) == 1
 
 
@@ -125,7 +125,7 @@ def test_the_search_finds_exactly_the_pairs_the_rule_links(
     n = len(table)
     every = np.array(list(itertools.combinations(range(n), 2)), dtype=np.int64).reshape(-1, 2)
     truth = every[is_linked(table, params, every[:, 0], every[:, 1])]
-    i, j = link_pairs(table, params, workers=workers, min_slab_rows=slab_rows)
+    i, j, _ = link_pairs(table, params, workers=workers, min_slab_rows=slab_rows)
     found = np.column_stack((i, j))
     assert sorted(map(tuple, found.tolist())) == sorted(map(tuple, truth.tolist()))
     ci, cj = candidate_pairs(table, params)
@@ -178,7 +178,16 @@ def test_slabs_that_hold_no_rows() -> None:
     """All at one instant: the slab edges coincide and some slabs are empty."""
     same = [obs("uav-1", f"s{n}", east_m=100.0 * n) for n in range(4)]
     table = ObservationTable.from_observations(same, registry())
-    i, j = link_pairs(table, DEFAULT, workers=3, min_slab_rows=1)
+    i, j, _ = link_pairs(table, DEFAULT, workers=3, min_slab_rows=1)
     assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [
         (a, b) for a in range(4) for b in range(a + 1, 4)
     ]
+
+
+def test_the_caps_are_strict_a_date_only_report_misses_the_next_midnight() -> None:
+    """Noon +- 12 h: a detection at 23:59:59 links, one at 00:00:00 the next day does not."""
+    date_only = obs("firms-viirs-noaa20", "day", r=375.0, u=43_200.0, kind=Kind.THERMAL_ANOMALY)
+    assert _linked(date_only, obs("uav-1", "late", dt_s=43_199.0))
+    assert not _linked(date_only, obs("uav-1", "midnight", dt_s=43_200.0))
+    vague = obs("osint", "vague", r=400_000.0)
+    assert not _linked(vague, obs("uav-1", "edge", east_m=20_000.5))

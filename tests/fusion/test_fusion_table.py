@@ -121,3 +121,24 @@ def test_construction_checks_order_lengths_codes_and_vocabularies() -> None:
         replace(table, source=np.array([0, -1], dtype=np.int32))
     with pytest.raises(InputError, match="vocabulary 'sources'"):
         replace(table, sources=("b", "a"))
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("t", math.nan),
+        ("t", math.inf),
+        ("time_unc", -1.0),
+        ("time_unc", math.nan),
+        ("loc_unc", -0.5),
+        ("loc_unc", math.inf),
+        ("lon", 181.0),
+        ("lat", math.nan),
+    ],
+)
+def test_numbers_must_be_finite_and_in_range(column: str, value: float) -> None:
+    table = ObservationTable.from_observations([obs("uav-1", "a"), obs("uav-1", "b")], registry())
+    bad = getattr(table, column).copy()
+    bad[1] = value
+    with pytest.raises(InputError, match=rf"column '{column}' must hold finite numbers.*row 1"):
+        replace(table, **{column: bad})

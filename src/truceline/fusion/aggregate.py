@@ -1,4 +1,4 @@
-"""Columnar fusion: link the rows of an ObservationTable and aggregate each component.
+"""Columnar fusion: link the rows of an ObservationTable, group them, aggregate each group.
 
 Every per-incident sum runs over the incident's rows in id order (np.bincount adds in input
 order), so the same observations give the same numbers to the last bit, whatever else is
@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from truceline.fusion.grades import GRADE_PROBABILITY
-from truceline.fusion.linking import components, link_pairs
+from truceline.fusion.linking import group_labels, link_pairs
 from truceline.fusion.parameters import DEFAULT, KIND_PRIORITY, FusionParameters
 from truceline.fusion.sphere import haversine_m, lon_lat, unit_vectors
 from truceline.observations.table import GRADES, KINDS, ObservationTable
@@ -56,12 +56,26 @@ class FusionResult:
     kind_counts: npt.NDArray[np.int32]
     """Shape (k, len(KINDS)): observations of each kind code."""
     weapon: IndexArray
+    """Weapon class code from the non-party observations, -1 when none states one."""
     calibre: FloatArray
+    """Calibre from the non-party observations that state the chosen class (or any, when
+    none states a class)."""
     independent_sources: IndexArray
     confidence: FloatArray
     origin_lon: FloatArray
+    """Reported origin of fire, from the non-party observations only."""
     origin_lat: FloatArray
     bearing: FloatArray
+    """Bearing towards the origin of fire, from the non-party observations only."""
+    party_weapon: IndexArray
+    """Weapon class claimed by party reports, only where no non-party observation states a
+    class or calibre."""
+    party_calibre: FloatArray
+    party_origin_lon: FloatArray
+    """Origin claimed by party reports, only where no non-party observation gives one."""
+    party_origin_lat: FloatArray
+    party_bearing: FloatArray
+    """Bearing claimed by party reports, only where no non-party observation gives one."""
     source_incident: IndexArray
     """With source_code and source_grade: one row per (incident, source), sorted."""
     source_code: IndexArray
@@ -92,13 +106,14 @@ class FusionResult:
 def fuse_table(
     table: ObservationTable, params: FusionParameters = DEFAULT, *, workers: int | None = None
 ) -> FusionResult:
-    """Link the observations of the table and aggregate every connected component.
+    """Link the observations of the table, group them (see `group_labels`) and aggregate
+    every group.
 
     `workers` threads search for links (default: one per CPU); the result does not depend
     on it.
     """
     n = len(table)
-    labels = components(n, *link_pairs(table, params, workers=workers))
+    labels = group_labels(table, params, *link_pairs(table, params, workers=workers))
     k = int(labels.max()) + 1 if n else 0
     order = np.argsort(labels, kind="stable")
     sizes = np.bincount(labels, minlength=k)
@@ -116,7 +131,19 @@ def fuse_table(
         k, len(KINDS)
     )
     independent, confidence = _confidence(table, labels, p, k)
-    origin_lon, origin_lat = _origin(table, labels, k)
+    independent_rows = ~table.is_party
+    weapon, calibre = _weapon(table, labels, p, independent_rows, k)
+    party_weapon, party_calibre = _weapon(table, labels, p, table.is_party, k)
+    stated = (weapon >= 0) | np.isfinite(calibre)
+    party_weapon[stated] = -1
+    party_calibre[stated] = np.nan
+    origin_lon, origin_lat = _origin(table, labels, p, independent_rows, k)
+    party_origin_lon, party_origin_lat = _origin(table, labels, p, table.is_party, k)
+    party_origin_lon[np.isfinite(origin_lon)] = np.nan
+    party_origin_lat[np.isfinite(origin_lon)] = np.nan
+    bearing = _bearing(table, labels, p, independent_rows, k)
+    party_bearing = _bearing(table, labels, p, table.is_party, k)
+    party_bearing[np.isfinite(bearing)] = np.nan
     src_inc, src_code, src_grade = _best_grades(table, labels, p)
     named = table.party >= 0
     party_key = np.unique(labels[named] * max(len(table.parties), 1) + table.party[named])
@@ -132,15 +159,18 @@ def fuse_table(
         domain=table.domain[first].astype(np.int64),
         primary_kind=_KIND_OF_RANK[rank],
         kind_counts=kind_counts.astype(np.int32),
-        weapon=_mode(labels, table.weapon.astype(np.float64), table.weapon >= 0, k, -1.0).astype(
-            np.int64
-        ),
-        calibre=_mode(labels, table.calibre, np.isfinite(table.calibre), k, np.nan),
+        weapon=weapon,
+        calibre=calibre,
         independent_sources=independent,
         confidence=confidence,
         origin_lon=origin_lon,
         origin_lat=origin_lat,
-        bearing=_bearing(table, labels, k),
+        bearing=bearing,
+        party_weapon=party_weapon,
+        party_calibre=party_calibre,
+        party_origin_lon=party_origin_lon,
+        party_origin_lat=party_origin_lat,
+        party_bearing=party_bearing,
         source_incident=src_inc,
         source_code=src_code,
         source_grade=src_grade,
@@ -231,55 +261,78 @@ def _confidence(
 
 
 def _mode(
-    labels: IndexArray, values: FloatArray, present: BoolArray, k: int, missing: float
+    labels: IndexArray, values: FloatArray, weights: FloatArray, rows: IndexArray, k: int
 ) -> FloatArray:
-    """Most frequent present value per incident; ties go to the smallest value."""
-    result = np.full(k, missing, dtype=np.float64)
-    rows = np.flatnonzero(present)
+    """Per incident, the value of the given rows with the largest summed weight; ties go to
+    the smallest value; NaN where none. Sums run in id order."""
+    result = np.full(k, np.nan, dtype=np.float64)
     if len(rows) == 0:
         return result
-    rows = rows[np.lexsort((values[rows], labels[rows]))]
+    rows = rows[np.lexsort((rows, values[rows], labels[rows]))]
     lab = labels[rows]
     val = values[rows]
     run_start = np.flatnonzero(
         np.concatenate(([True], (lab[1:] != lab[:-1]) | (val[1:] != val[:-1])))
     )
-    counts = np.diff(np.concatenate((run_start, [len(rows)])))
+    totals = np.add.reduceat(weights[rows], run_start)
     run_lab = lab[run_start]
     run_val = val[run_start]
-    best = np.lexsort((run_val, -counts, run_lab))
+    best = np.lexsort((run_val, -totals, run_lab))
     first_of_label = np.concatenate(([True], run_lab[best][1:] != run_lab[best][:-1]))
     chosen = best[first_of_label]
     result[run_lab[chosen]] = run_val[chosen]
     return result
 
 
-def _origin(table: ObservationTable, labels: IndexArray, k: int) -> tuple[FloatArray, FloatArray]:
-    """Mean reported origin of fire per incident, NaN where none was reported."""
-    rows = np.flatnonzero(np.isfinite(table.origin_lon) & np.isfinite(table.origin_lat))
+def _weapon(
+    table: ObservationTable, labels: IndexArray, p: FloatArray, allowed: BoolArray, k: int
+) -> tuple[IndexArray, FloatArray]:
+    """Weapon class and calibre per incident from the allowed rows, weighted by grade.
+
+    The class is the one with the largest summed probability; the calibre comes from the
+    rows that state that class, or from any allowed row when no class is stated.
+    """
+    classes = table.weapon.astype(np.float64)
+    weapon = _mode(labels, classes, p, np.flatnonzero(allowed & (table.weapon >= 0)), k)
+    chosen = weapon[labels]
+    agrees = np.isnan(chosen) | (classes == chosen)
+    rows = np.flatnonzero(allowed & np.isfinite(table.calibre) & agrees)
+    calibre = _mode(labels, table.calibre, p, rows, k)
+    return np.where(np.isnan(weapon), -1, weapon).astype(np.int64), calibre
+
+
+def _origin(
+    table: ObservationTable, labels: IndexArray, p: FloatArray, allowed: BoolArray, k: int
+) -> tuple[FloatArray, FloatArray]:
+    """Grade-weighted mean reported origin of fire of the allowed rows, NaN where none."""
+    rows = np.flatnonzero(allowed & np.isfinite(table.origin_lon) & np.isfinite(table.origin_lat))
     if len(rows) == 0:
         return np.full(k, np.nan), np.full(k, np.nan)
-    ones = np.ones(len(rows))
-    lon, lat, _ = _mean_position(table.origin_lon, table.origin_lat, ones, labels, rows, k)
+    lon, lat, _ = _mean_position(table.origin_lon, table.origin_lat, p[rows], labels, rows, k)
     return lon, lat
 
 
-def _bearing(table: ObservationTable, labels: IndexArray, k: int) -> FloatArray:
-    """Circular mean of fire_from_bearing_deg per incident, NaN where none or they cancel."""
-    rows = np.flatnonzero(np.isfinite(table.bearing))
+def _bearing(
+    table: ObservationTable, labels: IndexArray, p: FloatArray, allowed: BoolArray, k: int
+) -> FloatArray:
+    """Grade-weighted circular mean of fire_from_bearing_deg of the allowed rows per
+    incident, NaN where none or where they cancel."""
+    rows = np.flatnonzero(allowed & np.isfinite(table.bearing))
     if len(rows) == 0:
         return np.full(k, np.nan)
     lab = labels[rows]
     theta = np.radians(table.bearing[rows])
-    sin_sum = np.bincount(lab, weights=np.sin(theta), minlength=k)
-    cos_sum = np.bincount(lab, weights=np.cos(theta), minlength=k)
+    weight = p[rows]
+    sin_sum = np.bincount(lab, weights=weight * np.sin(theta), minlength=k)
+    cos_sum = np.bincount(lab, weights=weight * np.cos(theta), minlength=k)
     count = np.bincount(lab, minlength=k)
+    total = np.bincount(lab, weights=weight, minlength=k)
     mean = np.degrees(np.arctan2(sin_sum, cos_sum)) % 360.0
     mean = np.where(mean >= 360.0, 0.0, mean)
     single = count == 1
     only = np.bincount(lab, weights=rows.astype(np.float64), minlength=k)[single].astype(np.int64)
     mean[single] = table.bearing[only]
-    weak = np.hypot(sin_sum, cos_sum) < _MIN_RESULTANT * np.maximum(count, 1)
+    weak = np.hypot(sin_sum, cos_sum) < _MIN_RESULTANT * np.maximum(total, 1e-300)
     result: FloatArray = np.where((count == 0) | weak, np.nan, mean)
     return result
 

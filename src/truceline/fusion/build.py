@@ -78,6 +78,11 @@ def build_incidents(
     origin_lon: list[float] = result.origin_lon[sel].tolist()
     origin_lat: list[float] = result.origin_lat[sel].tolist()
     bearing: list[float] = result.bearing[sel].tolist()
+    party_weapon: list[int] = result.party_weapon[sel].tolist()
+    party_calibre: list[float] = result.party_calibre[sel].tolist()
+    party_origin_lon: list[float] = result.party_origin_lon[sel].tolist()
+    party_origin_lat: list[float] = result.party_origin_lat[sel].tolist()
+    party_bearing: list[float] = result.party_bearing[sel].tolist()
     source_rows, source_bounds = _ranges(
         np.searchsorted(result.source_incident, sel, side="left"),
         np.searchsorted(result.source_incident, sel, side="right"),
@@ -106,6 +111,15 @@ def build_incidents(
                 attributes["origin_lat"] = origin_lat[i]
             if not math.isnan(bearing[i]):
                 attributes["fire_from_bearing_deg"] = bearing[i]
+            if party_weapon[i] >= 0:
+                attributes["party_weapon_class"] = table.weapon_classes[party_weapon[i]]
+            if not math.isnan(party_calibre[i]):
+                attributes["party_calibre_mm"] = party_calibre[i]
+            if not math.isnan(party_origin_lon[i]):
+                attributes["party_origin_lon"] = party_origin_lon[i]
+                attributes["party_origin_lat"] = party_origin_lat[i]
+            if not math.isnan(party_bearing[i]):
+                attributes["party_fire_from_bearing_deg"] = party_bearing[i]
             incidents.append(
                 Incident.model_construct(
                     id=incident_id(firsts[i]),

@@ -23,7 +23,7 @@ RELIABILITY_FACTOR: dict[Reliability, float] = {
     Reliability.E: 0.25,
     Reliability.F: 0.20,
 }
-"""A completely reliable ... E unreliable; F (cannot be judged) counts as little as E."""
+"""A completely reliable ... E unreliable; F (cannot be judged) counts a little less than E."""
 
 CREDIBILITY_FACTOR: dict[Credibility, float] = {
     Credibility.CONFIRMED: 0.895,

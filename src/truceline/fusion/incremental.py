@@ -3,7 +3,9 @@
 `refuse` loads from the store every observation within linking reach of the new ones
 (at most `max_link_distance_m` and `max_link_time_s` away), fuses them, and repeats around
 the members of the affected incidents whose own reach was not loaded yet, until the
-incidents that hold a new observation are closed. Only those incidents are rebuilt. After
+incidents that hold a new observation are closed. A new observation can also take vague
+members from stored incidents it does not join; those incidents are rebuilt too (their
+members read by id). Only these incidents are rebuilt. After
 the new observations are stored and the update applied (removals first, then additions),
 the store holds exactly what batch `fuse` of all its observations gives, provided its
 incidents came from fusion with the same parameters.
@@ -41,9 +43,14 @@ class FusionStore(Protocol):
     """What incremental fusion reads from a store."""
 
     def observations(
-        self, *, window: TimeWindow | None = None, bbox: BBox | None = None
+        self,
+        *,
+        window: TimeWindow | None = None,
+        bbox: BBox | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[Observation]:
-        """Observations whose time window overlaps `window` and that lie in `bbox`."""
+        """Observations whose time window overlaps `window`, that lie in `bbox` and whose id
+        is one of `ids` (each filter only when given)."""
         ...
 
     def incidents_containing(self, observation_ids: Sequence[str]) -> list[Incident]:
@@ -143,29 +150,38 @@ def refuse(
     if not new:
         return FusionUpdate(removed_ids=[], added=[])
     given = unique_by_id(new)
-    new_ids = np.array(sorted(given), dtype=str)
-    frontier = _Boxes.around(
-        np.array([given[key].observed_at.timestamp() for key in new_ids.tolist()]),
-        np.array([given[key].lon for key in new_ids.tolist()]),
-        np.array([given[key].lat for key in new_ids.tolist()]),
+    new_ids = sorted(given)
+    known: dict[str, Observation] = {o.id: o for o in store.observations(ids=new_ids)}
+    for obs_id in new_ids:
+        known.setdefault(obs_id, given[obs_id])
+    first = [known[obs_id] for obs_id in new_ids]
+    frontier: _Boxes | None = _Boxes.around(
+        np.array([o.observed_at.timestamp() for o in first]),
+        np.array([o.lon for o in first]),
+        np.array([o.lat for o in first]),
         params,
     )
-    known: dict[str, Observation] = {}
+    old: dict[str, Incident] = {}
+    asked: set[str] = set()
+    fetched: set[str] = set()
     regions: list[tuple[float, float, float, float, float, float]] = []
     while True:
-        region = frontier.envelope()
-        t0, t1, lon0, lon1, lat0, lat1 = region
-        window = TimeWindow(start=_utc(t0), end=_utc(t1))
-        bbox = BBox(min_lon=lon0, min_lat=lat0, max_lon=lon1, max_lat=lat1)
-        for obs in store.observations(window=window, bbox=bbox):
-            known[obs.id] = obs
-        regions.append(region)
-        for obs_id in new_ids.tolist():
-            known.setdefault(obs_id, given[obs_id])
+        if frontier is not None:
+            region = frontier.envelope()
+            t0, t1, lon0, lon1, lat0, lat1 = region
+            window = TimeWindow(start=_utc(t0), end=_utc(t1))
+            bbox = BBox(min_lon=lon0, min_lat=lat0, max_lon=lon1, max_lat=lat1)
+            for obs in store.observations(window=window, bbox=bbox):
+                known.setdefault(obs.id, obs)
+            regions.append(region)
         table = ObservationTable.from_observations(known.values(), registry)
         result = fuse_table(table, params)
-        new_rows = np.searchsorted(table.ids, new_ids)
-        affected = np.unique(result.labels[new_rows])
+        affected, missing = _affected(table, result.labels, new_ids, store, old, asked, fetched)
+        if missing:
+            for obs in store.observations(ids=missing):
+                known.setdefault(obs.id, obs)
+            frontier = None
+            continue
         members = np.flatnonzero(np.isin(result.labels, affected))
         boxes = _Boxes.around(table.t[members], table.lon[members], table.lat[members], params)
         covered = np.zeros(len(members), dtype=np.bool_)
@@ -178,9 +194,52 @@ def refuse(
             table.t[open_rows], table.lon[open_rows], table.lat[open_rows], params
         )
     added = build_incidents(table, result, affected.tolist())
-    old = {inc.id: inc for inc in store.incidents_containing(table.ids[members].tolist())}
     fresh = {inc.id: inc for inc in added}
     return FusionUpdate(
         removed_ids=sorted(key for key, inc in old.items() if fresh.get(key) != inc),
         added=[inc for inc in added if old.get(inc.id) != inc],
     )
+
+
+def _affected(
+    table: ObservationTable,
+    labels: npt.NDArray[np.int64],
+    new_ids: list[str],
+    store: FusionStore,
+    old: dict[str, Incident],
+    asked: set[str],
+    fetched: set[str],
+) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """The groups that hold a new observation, and the groups of every member of a stored
+    incident they touch (a vague report that moves, or one that now fits a precise group,
+    leaves the rest of its former incident to be rebuilt), repeated until closed; and the
+    members of those stored incidents that are not loaded yet.
+
+    `old` collects the stored incidents touched, `asked` the ids whose incidents were
+    looked up, `fetched` the ids already asked from the store (one the store does not hold
+    is asked once).
+    """
+    affected = np.unique(labels[np.searchsorted(table.ids, new_ids)])
+    while True:
+        members = table.ids[np.isin(labels, affected)].tolist()
+        ask = [obs_id for obs_id in members if obs_id not in asked]
+        asked.update(ask)
+        if ask:
+            for incident in store.incidents_containing(ask):
+                old[incident.id] = incident
+        held = sorted({obs_id for inc in old.values() for obs_id in inc.observation_ids})
+        rows = np.searchsorted(table.ids, held)
+        found = rows < len(table.ids)
+        found[found] = table.ids[rows[found]] == np.asarray(held, dtype=str)[found]
+        missing = [
+            obs_id
+            for obs_id, ok in zip(held, found.tolist(), strict=True)
+            if not ok and obs_id not in fetched
+        ]
+        if missing:
+            fetched.update(missing)
+            return affected, missing
+        grown = np.union1d(affected, labels[rows[found]])
+        if len(grown) == len(affected) and not ask:
+            return affected, []
+        affected = grown

@@ -1,4 +1,4 @@
-"""Which observations are linked, and the connected components of the links.
+"""Which observations are linked, and how the links group them into incidents.
 
 Candidates come from k-d trees over 4-d points: the position on a sphere of Earth's radius
 (x, y, z, metres; the chord is never longer than the great-circle distance) and a time
@@ -8,7 +8,8 @@ hypot(distance tolerance, scale * time tolerance) of each other; the tolerances 
 the uncertainties, so points are binned by reach (powers of two) and each pair of bins is
 searched at the tolerance of the largest uncertainties in the two bins. Every candidate is
 then tested exactly with the rule of `FusionParameters`. Cost: O(n log n) for the trees
-plus the number of candidates.
+plus the number of candidates. `group_labels` turns the links into incidents in two tiers:
+single linkage among precise observations, one group at most for each vague one.
 """
 
 from __future__ import annotations
@@ -57,25 +58,53 @@ def reach(table: ObservationTable, params: FusionParameters) -> tuple[FloatArray
     return rho, tau
 
 
-def is_linked(
+def is_vague(table: ObservationTable, params: FusionParameters) -> npt.NDArray[np.bool_]:
+    """Observations whose place or time is too uncertain to join two groups."""
+    result: npt.NDArray[np.bool_] = (table.loc_unc > params.vague_location_m) | (
+        table.time_unc > params.vague_time_s
+    )
+    return result
+
+
+def link_fit(
     table: ObservationTable, params: FusionParameters, i: IndexArray, j: IndexArray
-) -> npt.NDArray[np.bool_]:
-    """The exact linking rule for pairs (i[k], j[k]); symmetric in i and j."""
+) -> FloatArray:
+    """The exact linking rule for pairs (i[k], j[k]), symmetric in i and j: how well each
+    pair fits, hypot(distance / its tolerance, time gap / its tolerance), or inf when the
+    pair is not linked. A linked pair fits at most sqrt(2)."""
     group_of_kind = np.asarray(params.group_of_kind(), dtype=np.int64)
     same = (table.domain[i] == table.domain[j]) & (
         group_of_kind[table.kind[i]] == group_of_kind[table.kind[j]]
     )
     u = table.time_unc
-    time_tol = np.minimum(
-        params.k_time * (u[i] + u[j]) + params.base_time_s, params.max_link_time_s
-    )
-    ok = same & (np.abs(table.t[i] - table.t[j]) <= time_tol)
+    time_tol = params.k_time * (u[i] + u[j]) + params.base_time_s
+    gap = np.abs(table.t[i] - table.t[j])
     r = table.loc_unc
-    dist_tol = np.minimum(
-        params.k_space * np.hypot(r[i], r[j]) + params.base_distance_m, params.max_link_distance_m
-    )
+    dist_tol = params.k_space * np.hypot(r[i], r[j]) + params.base_distance_m
     dist = haversine_m(table.lon[i], table.lat[i], table.lon[j], table.lat[j])
-    result: npt.NDArray[np.bool_] = ok & (dist <= dist_tol)
+    linked = (
+        same
+        & (gap <= time_tol)
+        & (gap < params.max_link_time_s)
+        & (dist <= dist_tol)
+        & (dist < params.max_link_distance_m)
+    )
+    time_tol = np.minimum(time_tol, params.max_link_time_s)
+    dist_tol = np.minimum(dist_tol, params.max_link_distance_m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fit = np.hypot(
+            np.where(time_tol > 0, gap / time_tol, 0.0),
+            np.where(dist_tol > 0, dist / dist_tol, 0.0),
+        )
+    result: FloatArray = np.where(linked, fit, np.inf)
+    return result
+
+
+def is_linked(
+    table: ObservationTable, params: FusionParameters, i: IndexArray, j: IndexArray
+) -> npt.NDArray[np.bool_]:
+    """The exact linking rule for pairs (i[k], j[k]); symmetric in i and j."""
+    result: npt.NDArray[np.bool_] = np.isfinite(link_fit(table, params, i, j))
     return result
 
 
@@ -173,8 +202,9 @@ def link_pairs(
     *,
     workers: int | None = None,
     min_slab_rows: int = MIN_SLAB_ROWS,
-) -> tuple[IndexArray, IndexArray]:
-    """Every linked pair (i < j) of rows of the table, each once.
+) -> tuple[IndexArray, IndexArray, FloatArray]:
+    """Every linked pair (i < j) of rows of the table, each once, and how well it fits
+    (see `link_fit`).
 
     With several workers, the rows are cut into slabs of the time axis, each searched in
     its own thread together with a halo of earlier rows as wide as the largest search
@@ -182,7 +212,7 @@ def link_pairs(
     """
     n = len(table)
     if n < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     space = _Space.of(table, params)
     workers = max(1, os.cpu_count() or 1) if workers is None else max(1, workers)
     slabs = max(1, min(workers, n // max(1, min_slab_rows)))
@@ -190,21 +220,61 @@ def link_pairs(
     halo = space.max_radius()
     edges = [-math.inf, *np.quantile(w, np.arange(1, slabs) / slabs).tolist(), math.inf]
 
-    def slab(k: int) -> tuple[IndexArray, IndexArray]:
+    def slab(k: int) -> tuple[IndexArray, IndexArray, FloatArray]:
         low, high = edges[k], edges[k + 1]
         rows = np.flatnonzero((w >= low - halo) & (w < high))
         i, j = space.candidates(rows)
         later = np.where((w[j] > w[i]) | ((w[j] == w[i]) & (j > i)), j, i)
         mine = (w[later] >= low) & (w[later] < high)
         i, j = i[mine], j[mine]
-        keep = is_linked(table, params, i, j)
-        return i[keep], j[keep]
+        fit = link_fit(table, params, i, j)
+        keep = np.isfinite(fit)
+        return i[keep], j[keep], fit[keep]
 
     if slabs == 1:
         return slab(0)
     with ThreadPoolExecutor(max_workers=min(workers, slabs)) as pool:
         parts = list(pool.map(slab, range(slabs)))
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
+
+
+def group_labels(
+    table: ObservationTable,
+    params: FusionParameters,
+    i: IndexArray,
+    j: IndexArray,
+    fit: FloatArray,
+) -> IndexArray:
+    """Incident label of each row, numbered by smallest member, from the linked pairs.
+
+    Precise rows: connected components of their links to each other (single linkage).
+    A vague row joins the group of the precise row it fits best (smallest fit, then the
+    smallest id), never two groups; vague rows linked to no precise row: connected
+    components of their links to each other.
+    """
+    n = len(table)
+    vague = is_vague(table, params)
+    vi, vj = vague[i], vague[j]
+    precise = ~vi & ~vj
+    mixed = vi != vj
+    v = np.where(vi, i, j)[mixed]
+    p = np.where(vi, j, i)[mixed]
+    best = np.lexsort((p, fit[mixed], v))
+    v, p = v[best], p[best]
+    head = np.concatenate(([True], v[1:] != v[:-1])) if len(v) else np.zeros(0, np.bool_)
+    v, p = v[head], p[head]
+    attached = np.zeros(n, dtype=np.bool_)
+    attached[v] = True
+    loose = vi & vj & ~attached[i] & ~attached[j]
+    return components(
+        n,
+        np.concatenate((i[precise], v, i[loose])),
+        np.concatenate((j[precise], p, j[loose])),
+    )
 
 
 def components(n: int, i: IndexArray, j: IndexArray) -> IndexArray:

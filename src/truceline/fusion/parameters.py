@@ -54,8 +54,10 @@ class FusionParameters:
     """When two observations are linked into one incident (see docs/fusion.md).
 
     Linked when of the same domain and kind group, and
-    distance <= min(k_space * hypot(r_i, r_j) + base_distance_m, max_link_distance_m) and
-    |t_i - t_j| <= min(k_time * (u_i + u_j) + base_time_s, max_link_time_s).
+    distance <= k_space * hypot(r_i, r_j) + base_distance_m and distance < max_link_distance_m,
+    and |t_i - t_j| <= k_time * (u_i + u_j) + base_time_s and |t_i - t_j| < max_link_time_s.
+    An observation is vague when r > vague_location_m or u > vague_time_s: precise ones are
+    grouped by single linkage, each vague one joins at most one group (see docs/fusion.md).
     """
 
     k_space: float = 2.0
@@ -63,13 +65,19 @@ class FusionParameters:
     base_distance_m: float = 250.0
     """Slack for reports that give no location uncertainty."""
     max_link_distance_m: float = 20_000.0
-    """No link is longer, whatever the uncertainties."""
+    """Every link is shorter, whatever the uncertainties."""
     k_time: float = 1.0
     """Multiplier of the summed time half-widths (1: the two windows overlap)."""
     base_time_s: float = 600.0
     """Slack for clock error and reporting delay."""
     max_link_time_s: float = 43_200.0
-    """No link spans more time: half a day, so a date-only report meets its own day only."""
+    """Every link spans less time: half a day, so a date-only report meets its own day only."""
+    vague_location_m: float = 2_500.0
+    """An observation with a larger location uncertainty is vague (open sources, party
+    reports, patrols that only heard the blast)."""
+    vague_time_s: float = 1_800.0
+    """An observation with a larger time uncertainty is vague (open sources, date-only
+    reports, imagery taken hours apart)."""
     location_floor_m: float = 10.0
     """Smallest location uncertainty used to weigh an observation."""
     kind_groups: tuple[frozenset[Kind], ...] = DEFAULT_KIND_GROUPS

@@ -47,6 +47,16 @@ _DOMAIN_CODE = {domain: code for code, domain in enumerate(DOMAINS)}
 _RELIABILITY_INDEX = {r: i for i, r in enumerate(Reliability)}
 
 
+_RANGES: dict[str, tuple[float, float]] = {
+    "lon": (-180.0, 180.0),
+    "lat": (-90.0, 90.0),
+    "t": (-math.inf, math.inf),
+    "time_unc": (0.0, math.inf),
+    "loc_unc": (0.0, math.inf),
+}
+"""Allowed range of each numeric column that must be given (finite, within the range)."""
+
+
 def grade_code(reliability: Reliability, credibility: Credibility) -> int:
     """The code of an Admiralty grade in `GRADES`."""
     return _RELIABILITY_INDEX[reliability] * len(Credibility) + int(credibility) - 1
@@ -126,6 +136,17 @@ class ObservationTable:
             )
         if n == 0:
             return
+        for name, (low, high) in _RANGES.items():
+            column = getattr(self, name)
+            bad = ~(np.isfinite(column) & (column >= low) & (column <= high))
+            if bool(bad.any()):
+                row = int(np.argmax(bad))
+                raise InputError(
+                    f"observation table: column {name!r} must hold finite numbers in "
+                    f"[{low:g}, {high:g}]; row {row} (id {self.ids[row]!r}) holds "
+                    f"{float(column[row])!r}",
+                    field=name,
+                )
         for name, vocabulary in vocabularies.items():
             limits[name] = len(vocabulary)
         for name, limit in limits.items():
