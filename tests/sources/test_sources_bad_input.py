@@ -114,6 +114,53 @@ def test_timestamp_without_zone(tmp_path: Path, store: Store, registry: SourceRe
     assert rejection.reason.startswith("must have a time zone offset")
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"],
+)
+def test_timestamp_beyond_the_calendar_in_utc(
+    tmp_path: Path, store: Store, registry: SourceRegistry, stamp: str
+) -> None:
+    rejection = csv_case(tmp_path, store, registry, f"uav-1,r9,{stamp},37.5,48,explosion\n")
+    assert rejection.field == "observed_at"
+    assert rejection.reason == (
+        f"is outside the years 1 to 9999 once converted to UTC (got {stamp!r})"
+    )
+
+
+def test_timestamp_before_1970(tmp_path: Path, store: Store, registry: SourceRegistry) -> None:
+    rejection = csv_case(
+        tmp_path, store, registry, "uav-1,r9,1969-12-31T23:59:59Z,37.5,48,explosion\n"
+    )
+    assert rejection.field == "observed_at"
+    assert rejection.reason == "must be 1970-01-01 or later (got '1969-12-31T23:59:59Z')"
+
+
+def test_timestamp_more_than_a_day_after_reception(
+    tmp_path: Path, store: Store, registry: SourceRegistry
+) -> None:
+    rejection = csv_case(
+        tmp_path, store, registry, "uav-1,r9,2026-01-16T12:00:01Z,37.5,48,explosion\n"
+    )
+    assert rejection.field == "observed_at"
+    assert rejection.reason.startswith(
+        "is after the time of reception 2026-01-15T12:00:00+00:00 plus one day"
+    )
+
+
+def test_timestamps_at_the_plausible_limits_are_kept(
+    tmp_path: Path, store: Store, registry: SourceRegistry
+) -> None:
+    path = tmp_path / "limits.csv"
+    path.write_text(
+        HEADER
+        + "uav-1,a,1970-01-01T00:00:00Z,37.5,48,explosion\n"
+        + "uav-1,b,2026-01-16T13:00:00+01:00,37.5,48,explosion\n"
+    )
+    report = run(path, store, registry)
+    assert (report.accepted, report.rejected) == (2, 0)
+
+
 def test_timestamp_not_iso(tmp_path: Path, store: Store, registry: SourceRegistry) -> None:
     rejection = csv_case(tmp_path, store, registry, "uav-1,r9,1756720800,37.5,48,explosion\n")
     assert rejection.field == "observed_at"
@@ -284,6 +331,31 @@ def test_firms_bad_time(tmp_path: Path, store: Store, registry: SourceRegistry) 
     assert "(got '2460')" in rejection.reason
 
 
+@pytest.mark.parametrize("day", ["1969-12-31", "2026-01-17"])
+def test_firms_implausible_date(
+    tmp_path: Path, store: Store, registry: SourceRegistry, day: str
+) -> None:
+    rejection = firms_case(tmp_path, store, registry, f"48.5,34.6,{day},0052,N20,n\n")
+    assert rejection.field == "acq_date"
+    assert f"(got '{day} 0052')" in rejection.reason
+
+
+@pytest.mark.parametrize("value", ["4", "9", "03", "-1", "x"])
+def test_firms_type_outside_0_to_3(
+    tmp_path: Path, store: Store, registry: SourceRegistry, value: str
+) -> None:
+    path = tmp_path / "fires.csv"
+    path.write_text(
+        "latitude,longitude,acq_date,type\n48.5,34.6,2025-09-01,0\n"
+        f"48.5,34.7,2025-09-01,{value}\n48.6,34.7,2025-09-01,3\n"
+    )
+    report = run(path, store, registry)
+    assert report.accepted == 2
+    rejection = one_rejection(report)
+    assert (rejection.line, rejection.field) == (3, "type")
+    assert rejection.reason == f"must be 0, 1, 2 or 3 (got {value!r})"
+
+
 def test_firms_unknown_satellite(tmp_path: Path, store: Store, registry: SourceRegistry) -> None:
     rejection = firms_case(tmp_path, store, registry, "48.5,34.6,2025-09-01,0052,GOES,n\n")
     assert rejection.field == "satellite"
@@ -318,7 +390,7 @@ def feature(n: int, geometry: str | None = None, properties: str | None = None) 
 def geojson_case(
     tmp_path: Path, store: Store, registry: SourceRegistry, bad: str | bytes
 ) -> Rejection:
-    """Two good features around a bad one (index 1); both good ones are stored."""
+    """Two good features around a bad one (feature 2); both good ones are stored."""
     path = tmp_path / "reports.geojson"
     body = bad if isinstance(bad, bytes) else bad.encode()
     path.write_bytes(
@@ -334,7 +406,8 @@ def geojson_case(
     assert report.accepted == 2
     assert store.observation_count() == 2
     rejection = one_rejection(report)
-    assert rejection.line == 1
+    assert (rejection.unit, rejection.line) == ("feature", 2)
+    assert str(rejection).startswith(f"{path}, feature 2, ")
     return rejection
 
 
@@ -439,7 +512,8 @@ def test_geojson_truncated(tmp_path: Path, store: Store, registry: SourceRegistr
     assert report.accepted == 2
     assert store.observation_count() == 2
     rejection = one_rejection(report)
-    assert rejection.line == 2
+    assert (rejection.unit, rejection.line) == ("feature", 3)
+    assert str(rejection).startswith(f"{path}, feature 3: reading stopped")
     assert "cut off" in rejection.reason
 
 
@@ -455,6 +529,31 @@ def test_geojson_missing_value(tmp_path: Path, store: Store, registry: SourceReg
     path.write_text('{"type": , "features": []}')
     with pytest.raises(InputError, match=r"expected a value at byte 9, found ','"):
         run(path, store, registry, adapter="geojson")
+
+
+@pytest.mark.parametrize(
+    ("stamp", "reason"),
+    [
+        (
+            "9999-12-31T23:30:00-01:00",
+            "is outside the years 1 to 9999 once converted to UTC "
+            "(got '9999-12-31T23:30:00-01:00')",
+        ),
+        ("0001-01-01T00:30:00+01:00", "is outside the years 1 to 9999 once converted to UTC"),
+        ("1900-01-01T00:00:00Z", "must be 1970-01-01 or later (got '1900-01-01T00:00:00Z')"),
+        ("2030-01-01T00:00:00Z", "is after the time of reception 2026-01-15T12:00:00+00:00"),
+    ],
+)
+def test_geojson_implausible_timestamp(
+    tmp_path: Path, store: Store, registry: SourceRegistry, stamp: str, reason: str
+) -> None:
+    properties = (
+        f'{{"source_id": "uav-1", "source_ref": "g9", "observed_at": "{stamp}", '
+        '"kind": "explosion"}'
+    )
+    rejection = geojson_case(tmp_path, store, registry, feature(9, properties=properties))
+    assert rejection.field == "properties.observed_at"
+    assert rejection.reason.startswith(reason)
 
 
 def test_geojson_feature_not_valid_json(

@@ -19,6 +19,7 @@ from truceline.sources.firms import (
     credibility_of_percent,
     detection_ref,
     pixel_radius_m,
+    rounded_degrees,
 )
 from truceline.sources.registry import SourceRegistry
 
@@ -156,12 +157,87 @@ coordinate = st.floats(min_value=-89.99, max_value=89.99, allow_nan=False)
 @settings(max_examples=100)
 @given(lat=coordinate, lon=coordinate, noise=st.floats(min_value=-4e-7, max_value=4e-7))
 def test_detection_ref_ignores_float_noise(lat: float, lon: float, noise: float) -> None:
-    """Rounding to 1e-5 degree makes float artefacts irrelevant, except at a rounding edge."""
-    lat5, lon5 = round(lat, 5), round(lon, 5)
+    """Rounding to 1e-5 degree makes float artefacts such as 48.282470000000004 irrelevant."""
+    lat5, lon5 = repr(round(lat, 5)), repr(round(lon, 5))
     ref = detection_ref(lat5, lon5, "2025-09-01", "0052", "N20")
-    assert detection_ref(lat5 + noise, lon5 + noise, "2025-09-01", "0052", "N20") == ref
+    noisy = repr(float(lat5) + noise), repr(float(lon5) + noise)
+    assert detection_ref(*noisy, "2025-09-01", "0052", "N20") == ref
     assert detection_ref(lat5, lon5, "2025-09-02", "0052", "N20") != ref
     assert detection_ref(lat5, lon5, "2025-09-01", "0053", "N20") != ref
+
+
+def _micro_text(micro: int) -> str:
+    """A coordinate given in millionths of a degree, written with 6 decimals."""
+    sign = "-" if micro < 0 else ""
+    whole, fraction = divmod(abs(micro), 1_000_000)
+    return f"{sign}{whole}.{fraction:06d}"
+
+
+def _half_up_text(micro: int) -> str:
+    """The same coordinate rounded half away from zero to 5 decimals, as FIRMS writes it."""
+    tenth = (abs(micro) + 5) // 10
+    sign = "-" if micro < 0 and tenth else ""
+    whole, fraction = divmod(tenth, 100_000)
+    return f"{sign}{whole}.{fraction:05d}"
+
+
+@settings(max_examples=200)
+@given(
+    lat=st.integers(-89_999_999, 89_999_999).filter(lambda n: n % 10 != 5),
+    lon=st.integers(-179_999_999, 179_999_999).filter(lambda n: n % 10 != 5),
+)
+def test_six_decimals_match_five_rounded(lat: int, lon: int) -> None:
+    """A detection listed at 6 decimals and at 5 gets one reference."""
+    six = detection_ref(_micro_text(lat), _micro_text(lon), "2022-06-28", "", "")
+    five = detection_ref(_half_up_text(lat), _half_up_text(lon), "2022-06-28", "", "")
+    assert six == five
+
+
+@settings(max_examples=200)
+@given(micro=st.integers(-17_999_999, 17_999_999).map(lambda n: 10 * n + 5))
+def test_a_tie_in_print_goes_to_a_neighbour_symmetrically(micro: int) -> None:
+    """x.xxxxx5 rounds to x.xxxxx or x.xxxx(x+1), and -x the same way as x."""
+    rounded = rounded_degrees(_micro_text(micro))
+    assert rounded in (_half_up_text(micro), _half_up_text(micro - (1 if micro > 0 else -1)))
+    mirrored = rounded_degrees(_micro_text(-micro))
+    assert float(mirrored) == -float(rounded)
+
+
+def test_rounding_edge_cases() -> None:
+    assert rounded_degrees("-0.000004") == "0.00000"
+    assert rounded_degrees("0.003125") == "0.00313"  # an exact tie, also as a float
+    assert rounded_degrees("-0.003125") == "-0.00313"
+    assert rounded_degrees("4.8282465e1") == rounded_degrees("48.282465")
+    assert rounded_degrees(" 48.282470000000004 ") == "48.28247"
+    assert rounded_degrees("48.2824749") == "48.28247"
+    with pytest.raises(ValueError, match="not a finite decimal number"):
+        rounded_degrees("north")
+    with pytest.raises(ValueError, match="not a finite decimal number"):
+        rounded_degrees("nan")
+
+
+@pytest.mark.parametrize(
+    ("five", "six"),
+    [
+        # lines 73670 and 73820: half-up is right, a double rounds 49.333065 down
+        (("49.33307", "37.07173"), ("49.333065", "37.071728")),
+        # lines 73634 and 73813: a double is right, half-up rounds 32.782475 up
+        (("47.15767", "32.78247"), ("47.157665", "32.782475")),
+        # lines 73626 and 73818: both half-up and a double round 37.938225 up; FIRMS did not
+        (("48.64962", "37.93822"), ("48.649624", "37.938225")),
+    ],
+)
+def test_real_pairs_at_five_and_six_decimals_are_one_detection(
+    tmp_path: Path, received_at: datetime, five: tuple[str, str], six: tuple[str, str]
+) -> None:
+    """Detections of the 2022 FIRMS history file listed twice, at 5 and at 6 decimals."""
+    path = tmp_path / "pair.csv"
+    path.write_text(
+        f"LATITUDE,LONGITUDE,ACQ_DATE\n{','.join(five)},2022-06-28\n{','.join(six)},2022-06-28\n"
+    )
+    at_five, at_six = read(path, received_at)
+    assert at_five.id == at_six.id
+    assert (at_six.lat, at_six.lon) == (float(six[0]), float(six[1]))
 
 
 @settings(max_examples=60)

@@ -171,8 +171,8 @@ observations = st.builds(
         min_size=1,
         max_size=30,
     ),
-    observed_at=st.datetimes(
-        min_value=datetime(2014, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    observed_at=st.datetimes(  # readers refuse times after the reception plus one day
+        min_value=datetime(2014, 1, 1), max_value=datetime(2026, 1, 16, 12), timezones=st.just(UTC)
     ),
     time_uncertainty_s=st.floats(min_value=0, max_value=86_400),
     received_at=st.just(datetime(2026, 1, 15, 12, tzinfo=UTC)),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from truceline.errors import InputError, TrucelineError
 from truceline.sources.base import Rejection, adapter_for, adapters
@@ -134,7 +136,7 @@ def test_rejections_kept_are_capped(tmp_path: Path, store: Store, registry: Sour
     assert report.rejections[0].line == 2
 
 
-def test_progress_bar_runs_to_stderr(
+def test_progress_bar_is_drawn_and_not_on_stdout(
     tmp_path: Path,
     store: Store,
     registry: SourceRegistry,
@@ -142,9 +144,29 @@ def test_progress_bar_runs_to_stderr(
 ) -> None:
     path = tmp_path / "r.csv"
     path.write_text(HEADER + rows(50))
-    report = ingest_file(path, store, registry=registry, progress=True, batch_size=10)
+    size = path.stat().st_size
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=120, color_system=None)
+    report = ingest_file(
+        path, store, registry=registry, progress=True, batch_size=10, console=terminal
+    )
     assert report.stored_new == 50
+    drawn = screen.getvalue()
+    assert "r.csv" in drawn
+    assert f"{size / 1000:.1f}/{size / 1000:.1f} kB" in drawn  # the bar at its end
+    assert "\x1b[" in drawn  # cursor moves: the transient bar is erased when done
     assert capsys.readouterr().out == ""
+
+
+def test_no_progress_bar_draws_nothing(
+    tmp_path: Path, store: Store, registry: SourceRegistry
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + rows(5))
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=120)
+    ingest_file(path, store, registry=registry, progress=False, console=terminal)
+    assert screen.getvalue() == ""
 
 
 def test_received_at_must_be_aware(tmp_path: Path, store: Store, registry: SourceRegistry) -> None:

@@ -25,7 +25,6 @@ from truceline.observations.model import (
     Kind,
     Observation,
     Reliability,
-    SourceType,
 )
 from truceline.sources.registry import SourceRegistry
 
@@ -202,7 +201,7 @@ class ObservationTable:
             source=_codes([source_code[o.source_id] for o in rows]),
             group=_codes([group_code[s.independence_group] for s in src]),
             is_party=np.array(
-                [s.type is SourceType.PARTY_REPORT or s.party is not None for s in src],
+                [s.is_party_channel for s in src],
                 dtype=np.bool_,
             ),
             party=_codes([-1 if s.party is None else party_code[s.party] for s in src]),

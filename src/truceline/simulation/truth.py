@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from truceline.observations.model import Kind, Observation, SourceType
+from truceline.observations.model import Kind, Observation
 from truceline.sources.registry import Source
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class Coverage:
     """How many events were seen by two or more, one or no independent sources.
 
     Independent sources are distinct (operator, source type) groups of sources that are no
-    party channel (see `is_party_channel`), as in fusion.
+    party channel (`Source.is_party_channel`), as in fusion.
     """
 
     two_or_more: int
@@ -98,14 +98,6 @@ class TruthSummary:
     """Coverage of the violations."""
 
 
-def is_party_channel(source: Source) -> bool:
-    """Whether a source speaks for a party: it names a `party`, or it is a party report.
-
-    Fusion leaves such sources out of the count of independent sources; so does the truth.
-    """
-    return source.party is not None or source.type is SourceType.PARTY_REPORT
-
-
 def independent_groups(
     observation_ids: Iterable[str],
     observations: Mapping[str, Observation],
@@ -116,7 +108,7 @@ def independent_groups(
     groups: set[str] = set()
     for obs_id in observation_ids:
         source = sources[observations[obs_id].source_id]
-        if not is_party_channel(source):
+        if not source.is_party_channel:
             groups.add(source.independence_group)
     return groups
 

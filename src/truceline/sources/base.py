@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from truceline.errors import InputError, TrucelineError
 from truceline.observations.model import Observation
@@ -33,7 +33,13 @@ def aware_utc(moment: datetime) -> datetime:
             f"received_at {moment.isoformat()} has no time zone; give an aware datetime",
             field="received_at",
         )
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InputError(
+            f"received_at {moment.isoformat()} is outside the years 1 to 9999 in UTC",
+            field="received_at",
+        ) from None
 
 
 def excerpt(text: str) -> str:
@@ -43,18 +49,28 @@ def excerpt(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """One input record that was refused, and why."""
+    """One input record that was refused, and why.
+
+    `line` is where the record is, counted from 1 in `unit`: ``"line"`` for the physical
+    line of a text file, ``"feature"`` for the position of a GeoJSON feature.
+    """
 
     file: str
     line: int | None
     field: str | None
     reason: str
     excerpt: str = ""
+    unit: Literal["line", "feature"] = "line"
+
+    @property
+    def place(self) -> str | None:
+        """Where the record is, e.g. 'line 12' or 'feature 3'; None when unknown."""
+        return None if self.line is None else f"{self.unit} {self.line}"
 
     def __str__(self) -> str:
         parts = [self.file]
-        if self.line is not None:
-            parts.append(f"line {self.line}")
+        if self.place is not None:
+            parts.append(self.place)
         if self.field is not None:
             parts.append(f"field {self.field!r}")
         return f"{', '.join(parts)}: {self.reason}"
@@ -86,7 +102,14 @@ class Adapter(abc.ABC):
         """The registered source of that id, or None when it is not registered."""
         return self.registry.get(source_id) if source_id in self.registry else None
 
-    def unknown_source(self, file: str, line: int | None, source_id: str, text: str) -> Rejection:
+    def unknown_source(
+        self,
+        file: str,
+        line: int | None,
+        source_id: str,
+        text: str,
+        unit: Literal["line", "feature"] = "line",
+    ) -> Rejection:
         """The rejection of a record whose source is not in the registry."""
         known = ", ".join(s.id for s in self.registry) or "none"
         return Rejection(
@@ -95,6 +118,7 @@ class Adapter(abc.ABC):
             "source_id",
             f"unknown source {source_id!r}: register it first (known: {known})",
             excerpt(text),
+            unit,
         )
 
     def _consumed(self, count: int) -> None:

@@ -23,9 +23,9 @@ from truceline.sources.fields import (
     NUMERIC_FIELDS,
     FieldError,
     attribute_from_text,
-    aware_timestamp,
     content_ref,
     finite_number,
+    observed_time,
 )
 from truceline.sources.readable import rejection_from
 
@@ -137,7 +137,7 @@ class CsvAdapter(Adapter):
         if source_id and source is None:
             return self.unknown_source(file, row.line, source_id, row.text)
         if "observed_at" in data:
-            data["observed_at"] = aware_timestamp(data["observed_at"], "observed_at")
+            data["observed_at"] = observed_time(data["observed_at"], "observed_at", received)
         if "reliability" in data:
             data["reliability"] = data["reliability"].upper()
         elif source is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from truceline.observations.model import AttributeValue
 from truceline.sources.readable import shown
@@ -15,6 +15,10 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
 _LEADING_ZERO = re.compile(r"[+-]?0\d")
 MAX_NUMBER_CHARS = 40
+EARLIEST_OBSERVED = datetime(1970, 1, 1, tzinfo=UTC)
+"""No observation is older than this; an earlier time is a mistake in the input."""
+LATEST_AFTER_RECEIPT = timedelta(days=1)
+"""How far after its reception an observation may be dated (clocks and zones go wrong)."""
 
 
 class FieldError(Exception):
@@ -51,7 +55,7 @@ def finite_number(value: object, field: str) -> float:
 
 
 def aware_timestamp(value: object, field: str) -> datetime:
-    """An ISO 8601 timestamp with a zone offset (Z or +HH:MM); naive times are refused."""
+    """An ISO 8601 timestamp with a zone offset (Z or +HH:MM), in UTC; naive times are refused."""
     if not isinstance(value, str):
         raise FieldError(field, f"must be an ISO 8601 text timestamp (got {shown(value)})")
     text = value.strip()
@@ -63,11 +67,35 @@ def aware_timestamp(value: object, field: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise FieldError(field, f"is not a valid timestamp: {exc} (got {shown(text)})") from None
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
         raise FieldError(
             field, f"must have a time zone offset, e.g. Z or +02:00 (got {shown(text)})"
         )
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise FieldError(
+            field, f"is outside the years 1 to 9999 once converted to UTC (got {shown(text)})"
+        ) from None
+
+
+def observed_time(value: object, field: str, received: datetime) -> datetime:
+    """`aware_timestamp` in UTC, between 1970-01-01 and one day after `received`."""
+    moment = aware_timestamp(value, field)
+    check_observed(moment, field, received, shown(str(value).strip()))
     return moment
+
+
+def check_observed(moment: datetime, field: str, received: datetime, given: str) -> None:
+    """Refuse an observation time before 1970 or more than one day after its reception."""
+    if moment < EARLIEST_OBSERVED:
+        raise FieldError(field, f"must be 1970-01-01 or later (got {given})")
+    if moment - LATEST_AFTER_RECEIPT > received:
+        raise FieldError(
+            field,
+            f"is after the time of reception {received.isoformat()} plus one day; check the "
+            f"date and the zone offset (got {given})",
+        )
 
 
 def attribute_from_text(text: str, field: str) -> AttributeValue:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import ClassVar
 
@@ -27,7 +29,7 @@ from truceline.observations.model import (
 )
 from truceline.sources.base import Adapter, Rejection, aware_utc, excerpt
 from truceline.sources.delimited import Row, header_columns, read_rows
-from truceline.sources.fields import FieldError, finite_number
+from truceline.sources.fields import FieldError, check_observed, finite_number
 from truceline.sources.readable import rejection_from, shown
 from truceline.sources.registry import Source
 
@@ -39,6 +41,8 @@ minute of the granule, and a MODIS granule lasts 5 minutes (a VIIRS one 86 secon
 DAY_UNCERTAINTY_S = 43_200.0
 """Half-width of the time window when only the date is known: the whole UTC day."""
 MAX_PIXEL_KM = 10.0
+_FIVE_DECIMALS = Decimal("1e-5")
+_HALF = Decimal("0.5")
 
 REQUIRED = ("latitude", "longitude", "acq_date")
 _NUMERIC = ("bright_ti4", "bright_ti5", "brightness", "bright_t31", "frp", "scan", "track")
@@ -92,9 +96,36 @@ def pixel_radius_m(scan_km: float, track_km: float) -> float:
     return 500.0 * math.hypot(scan_km, track_km)
 
 
-def detection_ref(lat: float, lon: float, day: str, hhmm: str, satellite: str) -> str:
-    """Content hash of a detection's identifying fields, coordinates rounded to 1e-5 degree."""
-    key = f"{round(lat, 5) + 0.0:.5f}|{round(lon, 5) + 0.0:.5f}|{day}|{hhmm}|{satellite}"
+def rounded_degrees(text: str) -> str:
+    """A coordinate as written, rounded to 5 decimals (about 1 m); '-0.00000' is '0.00000'.
+
+    The decimal text is rounded, not the nearest binary double. FIRMS keeps coordinates as
+    32-bit floats and prints them at 5 or 6 decimals, so a 6-decimal value ending in 5 is a
+    tie only in print: the 32-bit float it was printed from lies on one side of it and
+    decides the direction (as it did when FIRMS printed the same detection at 5 decimals).
+    An exact tie rounds away from zero.
+    """
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"not a finite decimal number: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite decimal number: {text!r}")
+    mode = ROUND_HALF_UP
+    if abs(value.scaleb(5) % 1) == _HALF:
+        single = Decimal(struct.unpack("f", struct.pack("f", float(value)))[0])
+        if abs(single) != abs(value):
+            mode = ROUND_UP if abs(single) > abs(value) else ROUND_DOWN
+    rounded = value.quantize(_FIVE_DECIMALS, mode)
+    return f"{rounded + 0:.5f}"  # + 0 turns -0.00000 into 0.00000
+
+
+def detection_ref(lat: str, lon: str, day: str, hhmm: str, satellite: str) -> str:
+    """Content hash of a detection's identifying fields, coordinates rounded to 1e-5 degree.
+
+    `lat` and `lon` are the coordinates as written in the file (see `rounded_degrees`).
+    """
+    key = f"{rounded_degrees(lat)}|{rounded_degrees(lon)}|{day}|{hhmm}|{satellite}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -204,13 +235,14 @@ class FirmsAdapter(Adapter):
         sources: dict[str, Source],
     ) -> Observation | Rejection:
         fields = row.fields
-        lat = _coordinate(fields[columns.lat], "latitude", 90.0)
-        lon = _coordinate(fields[columns.lon], "longitude", 180.0)
+        lat_text, lon_text = fields[columns.lat], fields[columns.lon]
+        lat = _coordinate(lat_text, "latitude", 90.0)
+        lon = _coordinate(lon_text, "longitude", 180.0)
         day = fields[columns.day].strip()
         clock = fields[columns.time].strip() if columns.time is not None else ""
         when = times.get((day, clock))
         if when is None:
-            when = _when(day, clock)
+            when = _when(day, clock, received)
             if len(times) > 100_000:
                 times.clear()
             times[(day, clock)] = when
@@ -246,7 +278,7 @@ class FirmsAdapter(Adapter):
         if columns.type is not None:
             text = fields[columns.type].strip()
             if text:
-                if not (text.isdigit() and len(text) == 1):
+                if text not in ("0", "1", "2", "3"):
                     raise FieldError("type", f"must be 0, 1, 2 or 3 (got {shown(text)})")
                 attributes["type"] = int(text)
 
@@ -274,7 +306,9 @@ class FirmsAdapter(Adapter):
 
         return Observation(
             source_id=source_id,
-            source_ref=detection_ref(lat, lon, day, hhmm, _platform(satellite, source_id)),
+            source_ref=detection_ref(
+                lat_text, lon_text, day, hhmm, _platform(satellite, source_id)
+            ),
             observed_at=observed_at,
             time_uncertainty_s=time_uncertainty,
             received_at=received,
@@ -290,6 +324,7 @@ class FirmsAdapter(Adapter):
 
 
 def _coordinate(text: str, name: str, limit: float) -> float:
+    """A coordinate in decimal notation (as FIRMS writes them), within ±limit."""
     try:
         value = float(text)
     except ValueError:
@@ -298,10 +333,14 @@ def _coordinate(text: str, name: str, limit: float) -> float:
         raise FieldError(
             name, f"must be between {-limit:g} and {limit:g} (got {shown(text.strip())})"
         )
+    try:
+        rounded_degrees(text)  # the source reference is made from the decimal text
+    except ValueError:
+        raise FieldError(name, f"must be a decimal number (got {shown(text)})") from None
     return value
 
 
-def _when(day: str, clock: str) -> tuple[datetime, float, str]:
+def _when(day: str, clock: str, received: datetime) -> tuple[datetime, float, str]:
     """Observed time, its uncertainty and the normalised HHMM (empty without a time)."""
     try:
         if len(day) != 10:
@@ -313,7 +352,9 @@ def _when(day: str, clock: str) -> tuple[datetime, float, str]:
         ) from None
     midnight = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
     if not clock:
-        return midnight + timedelta(hours=12), DAY_UNCERTAINTY_S, ""
+        noon = midnight + timedelta(hours=12)
+        check_observed(noon, "acq_date", received, shown(day))
+        return noon, DAY_UNCERTAINTY_S, ""
     try:
         hour, minute = _parse_time(clock)
     except ValueError:
@@ -321,11 +362,9 @@ def _when(day: str, clock: str) -> tuple[datetime, float, str]:
             "acq_time",
             f"must be a UTC time HHMM (e.g. 52 or 0052) or HH:MM:SS (got {shown(clock)})",
         ) from None
-    return (
-        midnight + timedelta(hours=hour, minutes=minute),
-        TIME_UNCERTAINTY_S,
-        (f"{hour:02d}{minute:02d}"),
-    )
+    observed = midnight + timedelta(hours=hour, minutes=minute)
+    check_observed(observed, "acq_date", received, shown(f"{day} {clock}"))
+    return observed, TIME_UNCERTAINTY_S, f"{hour:02d}{minute:02d}"
 
 
 def _confidence(text: str) -> tuple[Credibility, AttributeValue]:

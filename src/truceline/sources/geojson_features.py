@@ -23,10 +23,10 @@ from truceline.sources.base import Adapter, Rejection, aware_utc, excerpt
 from truceline.sources.fields import (
     NUMERIC_FIELDS,
     FieldError,
-    aware_timestamp,
     check_attribute,
     content_ref,
     finite_number,
+    observed_time,
 )
 from truceline.sources.json_stream import (
     BOM,
@@ -135,14 +135,17 @@ class GeoJsonAdapter(Adapter):
                     raise InputError(f"{file}: not a GeoJSON FeatureCollection: {exc}") from None
                 yield Rejection(
                     file,
-                    exc.feature,
+                    None if exc.feature is None else exc.feature + 1,
                     None,
                     f"reading stopped: {exc}; the features before it are kept",
+                    unit="feature",
                 )
 
     def _feature(
         self, file: str, index: int, data: bytes, depth: int, received: datetime
     ) -> Observation | Rejection:
+        """The observation of feature `index` (from 0); rejections count features from 1."""
+        number = index + 1
         text = data[:200].decode("utf-8", "replace")
         try:
             if depth > MAX_DEPTH:
@@ -153,14 +156,16 @@ class GeoJsonAdapter(Adapter):
                 feature = decode_feature(data)
             except FeatureError as exc:
                 raise FieldError("feature", str(exc)) from None
-            return self._observation(file, index, feature, text, received)
+            return self._observation(file, number, feature, text, received)
         except FieldError as bad:
-            return Rejection(file, index, bad.field, bad.reason, excerpt(text))
+            return Rejection(file, number, bad.field, bad.reason, excerpt(text), "feature")
         except ValidationError as exc:
-            return rejection_from(exc, file=file, line=index, text=text, field_name=_field_of)
+            return rejection_from(
+                exc, file=file, line=number, text=text, field_name=_field_of, unit="feature"
+            )
 
     def _observation(
-        self, file: str, index: int, feature: object, text: str, received: datetime
+        self, file: str, number: int, feature: object, text: str, received: datetime
     ) -> Observation | Rejection:
         if not isinstance(feature, dict):
             raise FieldError("feature", f"must be a GeoJSON Feature object (got {shown(feature)})")
@@ -189,9 +194,11 @@ class GeoJsonAdapter(Adapter):
         source_id = data.get("source_id")
         source = self.source(source_id) if isinstance(source_id, str) else None
         if isinstance(source_id, str) and source is None:
-            return self.unknown_source(file, index, source_id, text)
+            return self.unknown_source(file, number, source_id, text, "feature")
         if "observed_at" in data:
-            data["observed_at"] = aware_timestamp(data["observed_at"], "properties.observed_at")
+            data["observed_at"] = observed_time(
+                data["observed_at"], "properties.observed_at", received
+            )
         if source is not None:
             data.setdefault("reliability", source.reliability)
             data.setdefault("credibility", source.credibility)

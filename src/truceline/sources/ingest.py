@@ -54,7 +54,7 @@ class IngestReport:
     seconds: float
 
 
-def _progress(enabled: bool) -> AbstractContextManager[Progress | None]:
+def _progress(enabled: bool, console: Console | None) -> AbstractContextManager[Progress | None]:
     if not enabled:
         return nullcontext(None)
     return Progress(
@@ -63,7 +63,7 @@ def _progress(enabled: bool) -> AbstractContextManager[Progress | None]:
         DownloadColumn(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=console if console is not None else Console(stderr=True),
         transient=True,
     )
 
@@ -110,12 +110,14 @@ def ingest_file(
     progress: bool = True,
     received_at: datetime | None = None,
     batch_size: int = 5000,
+    console: Console | None = None,
 ) -> IngestReport:
     """Read one file with its adapter and store its good observations in `sink`.
 
     Bad records are reported and skipped; with `strict`, any bad record refuses the whole
     file (the file is validated first and nothing is stored). Raises InputError when the
-    file as a whole cannot be read (unknown format, missing columns, not GeoJSON).
+    file as a whole cannot be read (unknown format, missing columns, not GeoJSON). With
+    `progress`, a progress bar is drawn on `console` (default: standard error) while reading.
     """
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}", field="batch_size")
@@ -135,7 +137,7 @@ def ingest_file(
     batch: list[Observation] = []
     rejections: list[Rejection] = []
     accepted = stored_new = rejected = 0
-    with _progress(progress) as bar:
+    with _progress(progress, console) as bar:
         task = bar.add_task(path.name, total=total) if bar is not None else None
         for item in _screened(reader, path, registry, received):
             if isinstance(item, Rejection):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -49,6 +50,7 @@ def rejection_from(
     line: int | None,
     text: str,
     field_name: Callable[[str], str] = lambda name: name,
+    unit: Literal["line", "feature"] = "line",
 ) -> Rejection:
     """The rejection for a record that failed validation: its first error, named plainly.
 
@@ -61,4 +63,5 @@ def rejection_from(
     if len(errors) > 1:
         others = ", ".join(sorted({field_name(dotted(e["loc"])) for e in errors[1:]}))
         reason += f" (also wrong: {others})"
-    return Rejection(file, line, field_name(dotted(first["loc"])) or None, reason, excerpt(text))
+    field = field_name(dotted(first["loc"])) or None
+    return Rejection(file, line, field, reason, excerpt(text), unit)

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from truceline.errors import InputError
 from truceline.observations.model import Credibility, Reliability, SourceType
@@ -29,10 +37,27 @@ class Source(BaseModel):
     )
     type: SourceType
     party: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{0,15}$")] | None = Field(
-        default=None, description="For party reports: the code of the reporting party."
+        default=None,
+        description="The party whose reports these are or who runs the source (required for "
+        "party_report); its observations never corroborate a claim.",
     )
     reliability: Reliability = Reliability.F
     credibility: Credibility = Credibility.CANNOT_BE_JUDGED
+
+    @model_validator(mode="after")
+    def _party_of_party_report(self) -> Source:
+        if self.type is SourceType.PARTY_REPORT and self.party is None:
+            raise ValueError(
+                "a source of type party_report needs 'party', the code of the reporting "
+                "party (e.g. UA): a party's own reports never corroborate a claim, and "
+                "that rule needs to know whose reports they are"
+            )
+        return self
+
+    @property
+    def is_party_channel(self) -> bool:
+        """A party's own channel: its reports never corroborate a claim against another."""
+        return self.party is not None or self.type is SourceType.PARTY_REPORT
 
     @property
     def independence_group(self) -> str:
@@ -116,19 +141,85 @@ class SourceRegistry:
 
     @classmethod
     def from_yaml(cls, path: Path, *, with_builtin: bool = True) -> SourceRegistry:
-        """Load a registry file: a YAML list of sources (see `docs/formats.md`)."""
+        """Load a registry file: a YAML list of sources (see `docs/formats.md`).
+
+        Raises InputError naming the file, the entry and its line when the file cannot be
+        read, is not valid YAML, or an entry is invalid or repeats an id.
+        """
         registry = cls(BUILTIN_SOURCES if with_builtin else ())
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        if not isinstance(data, list):
-            kind = type(data).__name__
-            raise InputError(f"{path}: expected a YAML list of sources, got a {kind}")
-        for i, item in enumerate(data):
+        items = _entries(path)
+        first_entry: dict[str, int] = {}
+        for number, (node, item) in enumerate(items, start=1):
+            line = node.start_mark.line + 1
             try:
-                registry.add(Source.model_validate(item))
+                source = Source.model_validate(item)
             except ValidationError as exc:
                 first = exc.errors()[0]
                 field = ".".join(str(p) for p in first["loc"])
+                where = f"field {field!r}: " if field else ""
+                message = first["msg"].removeprefix("Value error, ")
+                message = message.replace("Input should be", "must be", 1)
+                given = first.get("input")
+                if first["type"] != "missing" and isinstance(given, str | int | float):
+                    message += f" (got {given!r})"
                 raise InputError(
-                    f"{path}: source #{i + 1}, field {field!r}: {first['msg']}", field=field
+                    f"{path}, line {_line_of(node, first['loc'])}: source #{number}, "
+                    f"{where}{message}",
+                    field=field or None,
                 ) from None
+            if source.id in first_entry:
+                raise InputError(
+                    f"{path}, line {line}: source #{number} repeats the id {source.id!r} of "
+                    f"source #{first_entry[source.id]}; give each source its own id",
+                    field="id",
+                )
+            first_entry[source.id] = number
+            registry.add(source)
         return registry
+
+
+def _line_of(node: Node, loc: tuple[int | str, ...]) -> int:
+    """The 1-based line of the key `loc[0]` in an entry's mapping, else of the entry."""
+    if loc and isinstance(node, MappingNode):
+        for key, _ in node.value:
+            if isinstance(key, ScalarNode) and key.value == loc[0]:
+                return int(key.start_mark.line) + 1
+    return int(node.start_mark.line) + 1
+
+
+def _entries(path: Path) -> list[tuple[Node, object]]:
+    """The entries of a registry file, each with its YAML node (for line numbers)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 text (at byte offset {exc.start}); save the registry file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror or exc}); check the path"
+        ) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or str(exc)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise InputError(
+            f"{path}{where}: not valid YAML ({what}); a registry file is a YAML list of "
+            "sources (see docs/formats.md)"
+        ) from None
+    except RecursionError:
+        raise InputError(
+            f"{path}: nested too deeply; a registry file is a list of sources"
+        ) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return []
+    if not isinstance(data, list) or not isinstance(root, SequenceNode):
+        kind = type(data).__name__
+        raise InputError(f"{path}, line 1: expected a YAML list of sources, got a {kind}")
+    return list(zip(root.value, data, strict=True))
