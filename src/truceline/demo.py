@@ -226,8 +226,9 @@ def _background_table(matched: list[TruthOutcome]) -> Table:
     table = Table(
         title="What became of everything else (events that are no violation)",
         title_justify="left",
-        caption="merged: fused with a true violation seen at the same place and time, and "
-        "judged with it; the other columns count the rest by the status of their incident.",
+        caption="merged: fused into the incident of a true violation (its reports fit the "
+        "same place and time within their uncertainty), and judged with it; the other "
+        "columns count the rest by the status of their incident.",
         caption_justify="left",
     )
     columns = (
