@@ -34,7 +34,6 @@ class TruthOutcome:
     event: TruthEvent
     status: Status | None
     """The gravest status among the determinations of its observations; None if unseen."""
-    attributed_to: str | None
     merged_with_violation: bool
     """Its observations were fused into an incident that also holds a true violation."""
 
@@ -63,13 +62,13 @@ def outcomes(
             if o in incident_of and incident_of[o] in by_incident
         ]
         if not found:
-            result.append(TruthOutcome(event, None, None, False))
+            result.append(TruthOutcome(event, None, False))
             continue
         gravest = min(found, key=lambda d: order.index(d.status))
         merged = event.category != "violation" and any(
             d.incident_id in violation_incidents for d in found
         )
-        result.append(TruthOutcome(event, gravest.status, gravest.attributed_to, merged))
+        result.append(TruthOutcome(event, gravest.status, merged))
     return result
 
 
