@@ -12,6 +12,7 @@ KIND_NOUNS: dict[Kind, tuple[str, str]] = {
     Kind.LAUNCH: ("launch", "launches"),
     Kind.SMALL_ARMS_FIRE: ("burst of small-arms fire", "bursts of small-arms fire"),
     Kind.THERMAL_ANOMALY: ("thermal anomaly", "thermal anomalies"),
+    Kind.FIRE: ("fire detection of the usual kind", "fire detections of the usual kind"),
     Kind.WEAPON_SIGHTING: ("weapon sighting", "weapon sightings"),
     Kind.ARMED_PRESENCE: ("sighting of armed personnel", "sightings of armed personnel"),
     Kind.MOVEMENT: ("military movement", "military movements"),

@@ -18,6 +18,7 @@ FIRE = frozenset(
         Kind.EXPLOSION,
         Kind.SMALL_ARMS_FIRE,
         Kind.THERMAL_ANOMALY,
+        Kind.FIRE,
         Kind.DAMAGE,
         Kind.CASUALTY_REPORT,
     }
@@ -40,6 +41,7 @@ KIND_PRIORITY: tuple[Kind, ...] = (
     Kind.DAMAGE,
     Kind.CASUALTY_REPORT,
     Kind.THERMAL_ANOMALY,
+    Kind.FIRE,
     Kind.WEAPON_SIGHTING,
     Kind.ARMED_PRESENCE,
     Kind.MOVEMENT,

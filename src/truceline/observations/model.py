@@ -41,6 +41,9 @@ class Kind(StrEnum):
     LAUNCH = "launch"
     SMALL_ARMS_FIRE = "small_arms_fire"
     THERMAL_ANOMALY = "thermal_anomaly"
+    FIRE = "fire"
+    """A satellite fire detection consistent with what is normal for that place and season
+    (harvest and stubble burning): kept, but never a breach on its own."""
     WEAPON_SIGHTING = "weapon_sighting"
     ARMED_PRESENCE = "armed_presence"
     MOVEMENT = "movement"
