@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo test lint bench clean
+.PHONY: install services demo test lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# PostgreSQL + PostGIS, NATS, Chromium, GDAL: installed and started when missing.
+services:
+	bash scripts/services.sh
+
 demo: install
 	$(BIN)/truceline demo --db truceline-demo.sqlite --overwrite
 
@@ -21,7 +25,7 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+test: lint services
 	$(BIN)/pytest
 
 bench: install

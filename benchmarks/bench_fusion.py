@@ -123,8 +123,8 @@ def front_length_km() -> float:
     return float(np.hypot(*(seg * km_per_deg).T).sum())
 
 
-def synthetic_table(n: int, seed: int = 0) -> ObservationTable:
-    """n synthetic observations (see the module doc), ids in random order."""
+def synthetic_table(n: int, seed: int = 0, days: int = DAYS) -> ObservationTable:
+    """n synthetic observations over `days` days (see the module doc), ids in random order."""
     rng = np.random.default_rng(seed)
     sizes_all = rng.choice(5, size=n, p=[0.35, 0.25, 0.2, 0.12, 0.08]) + 1
     cut = int(np.searchsorted(np.cumsum(sizes_all), int(n * EVENT_SHARE)))
@@ -132,7 +132,7 @@ def synthetic_table(n: int, seed: int = 0) -> ObservationTable:
     n_event = int(sizes.sum())
     n_events = len(sizes)
     ev_lon, ev_lat = _front_points(rng, n_events)
-    ev_t = START + rng.uniform(0.0, DAYS * 86_400.0, n_events)
+    ev_t = START + rng.uniform(0.0, days * 86_400.0, n_events)
     ev_class = rng.choice(3, size=n_events, p=[0.85, 0.12, 0.03])  # fire, presence, aircraft
     event = np.repeat(np.arange(n_events), sizes)
 
@@ -159,7 +159,7 @@ def synthetic_table(n: int, seed: int = 0) -> ObservationTable:
     domain = np.where(cls == 2, DOMAINS.index(Domain.AIR), DOMAINS.index(Domain.LAND))
 
     n_bg = n - n_event
-    bg_day = rng.integers(0, DAYS, n_bg)
+    bg_day = rng.integers(0, days, n_bg)
     overpass = np.array([0.75, 10.75, 11.5, 23.8])[rng.integers(0, 4, n_bg)] * 3600.0
     bg_t = START + bg_day * 86_400.0 + overpass + rng.normal(0.0, 120.0, n_bg)
     bg_lon = rng.uniform(UKRAINE[0], UKRAINE[2], n_bg)

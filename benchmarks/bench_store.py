@@ -80,5 +80,46 @@ def run(n: int = 1_000_000) -> dict[str, float]:
     return result
 
 
+POSTGRESQL = "postgresql://root@127.0.0.1:5432/test"
+"""The PostgreSQL database of run_backends (TRUCELINE_BENCH_POSTGRESQL overrides it)."""
+
+
+def run_backends(n: int = 100_000, postgresql: str | None = None) -> dict[str, float]:
+    """Rows per second of add_observations on SQLite and on PostgreSQL, side by side: n
+    observations into a new store (one batch), then n/20 more, then n/10 already present.
+
+    The PostgreSQL store lives in a new schema of the database, deleted afterwards.
+    """
+    import os
+
+    from truceline.store import delete_store, store_exists
+
+    url = postgresql or os.environ.get("TRUCELINE_BENCH_POSTGRESQL", POSTGRESQL)
+    first, more = observations(n, seed=0), observations(max(n // 20, 1), seed=1)
+    again = first[: max(n // 10, 1)]
+    result: dict[str, float] = {"observations": float(n)}
+    with tempfile.TemporaryDirectory() as folder:
+        targets = {
+            "sqlite": str(Path(folder) / "bench.sqlite"),
+            "postgresql": f"{url}?schema=bench_store_{os.getpid()}",
+        }
+        for backend, target in targets.items():
+            try:
+                with open_store(target) as store:
+                    for step, batch in (
+                        ("add_bulk", first),
+                        ("add_more", more),
+                        ("add_present", again),
+                    ):
+                        started = time.perf_counter()
+                        store.add_observations(batch)
+                        seconds = time.perf_counter() - started
+                        result[f"{backend}_{step}_rows_per_second"] = len(batch) / seconds
+            finally:
+                if backend == "postgresql" and store_exists(target):
+                    delete_store(target)
+    return result
+
+
 if __name__ == "__main__":
     print(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000))

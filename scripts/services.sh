@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Make sure what the tests talk to is installed and running: PostgreSQL 15 with PostGIS
-# (127.0.0.1:5432, database `test`) and NATS with JetStream (127.0.0.1:4222).
+# (127.0.0.1:5432, database `test`) and NATS with JetStream (127.0.0.1:4222), plus the
+# Debian packages the tests drive: HarfBuzz subsetting for WeasyPrint's PDF fonts, GDAL's
+# ogrinfo (a GIS client of the OGC API) and Chromium (the dashboard's browser tests).
 set -euo pipefail
 
-if ! dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1; then
-    echo "installing PostGIS for PostgreSQL 15" >&2
-    apt-get install -y -q postgresql-15-postgis-3 >/dev/null 2>&1 \
-        || { apt-get update -q >/dev/null && apt-get install -y -q postgresql-15-postgis-3 >/dev/null; }
+PACKAGES=(postgresql-15-postgis-3 libharfbuzz-subset0 gdal-bin chromium chromium-driver)
+missing=()
+for package in "${PACKAGES[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "installing ${missing[*]}" >&2
+    apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
 fi
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then

@@ -7,6 +7,15 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from tests.store_backends import (
+    backend,
+    new_target,
+    postgresql_server,
+    scratch,
+    store_target,
+)
+
+__all__ = ["backend", "new_target", "postgresql_server", "scratch", "store_target"]
 
 # On CI the property tests run derandomized, so a run is reproducible; on a developer's
 # machine they explore new examples each time. HYPOTHESIS_PROFILE chooses explicitly.

@@ -73,7 +73,7 @@ def outcomes(
 
 
 def run_demo(
-    db: Path,
+    db: str | Path,
     *,
     agreement_path: Path | None,
     land_path: Path | None = None,

@@ -25,8 +25,8 @@ EXAMPLE = (
     "Three explosions observed by two independent sources (UAV B2, acoustic A2) 4.2 km west "
     "of the line in the demilitarised buffer, on the Ukrainian-held side; direction of fire "
     "from the east, from Russian-held territory; attributed to RU; breaks rule CV-FIRE "
-    "(Firing across the line), severity high; meets the clear-breach threshold (confidence "
-    "0.93 ≥ 0.90, 2 sources ≥ 2)."
+    "(Firing across the line), severity high; meets the clear-breach threshold (confirmed "
+    "confidence 0.96 ≥ 0.90 (0.93 as graded), 2 sources ≥ 2)."
 )
 
 

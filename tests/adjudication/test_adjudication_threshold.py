@@ -15,7 +15,11 @@ from truceline.observations.model import Kind
 
 
 def fire(name: str, confidence: float, independent: int) -> Incident:
+    """A fire incident judged on the confidence given: with two sources, their grades (E5)
+    are so poor that even confirmed by each other (E1, 0.40) they stay below it, so
+    corroboration (test_adjudication_corroboration.py) does not raise it."""
     sources = ("acoustic-1", "uav-1") if independent >= 2 else ("uav-1",)
+    grades = {"acoustic-1": "E5", "uav-1": "E5"} if independent >= 2 else {"uav-1": "B2"}
     return incident(
         name,
         *at(2.0, "west"),
@@ -23,6 +27,7 @@ def fire(name: str, confidence: float, independent: int) -> Incident:
         confidence=confidence,
         independent=independent,
         sources=sources,
+        source_grades=grades,
     )
 
 

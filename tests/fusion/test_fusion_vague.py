@@ -172,21 +172,20 @@ def week() -> Scenario:
 def test_a_simulated_week_keeps_violations_apart_from_other_events(week: Scenario) -> None:
     """Before vague reports were limited to one group, one incident of this week held 19
     observations of 5 events over 12 h and 25 km (a violation with a notified demining and
-    three harvest fires), and 8 incidents mixed a violation with another event. What is
-    left: 2 incidents where a lone open-source report of a violation, vague by 7.8 and
-    8.1 km, lies within its own uncertainty of satellite detections of a harvest fire."""
+    three harvest fires). With the sensor models of today — acoustic arrays and cameras give
+    a bearing and a range band, so their reports are vague by kilometres — 9 of the 93
+    incidents holding a violation also hold another event, none more than three events in
+    all, and no incident holds more than 9 observations. The bounds leave a little room."""
     event_of = {oid: event for event in week.truth for oid in event.observation_ids}
     incidents = fuse(week.observations, week.registry())
-    mixing = []
+    with_violation = 0
+    mixing = 0
     for incident in incidents:
         events = {event_of[oid].id: event_of[oid] for oid in incident.observation_ids}
-        assert len(events) <= 2, incident.id
-        if len(events) > 1 and any(e.category is Category.VIOLATION for e in events.values()):
-            mixing.append(incident)
-    assert len(mixing) <= 2
-    for incident in mixing:
-        vague_violation_reports = [
-            oid for oid in incident.observation_ids if event_of[oid].category is Category.VIOLATION
-        ]
-        assert len(vague_violation_reports) == 1
-    assert max(len(i.observation_ids) for i in incidents) <= 10
+        assert len(events) <= 3, incident.id
+        if any(e.category is Category.VIOLATION for e in events.values()):
+            with_violation += 1
+            mixing += len(events) > 1
+    assert with_violation > 50
+    assert mixing <= 0.15 * with_violation
+    assert max(len(i.observation_ids) for i in incidents) <= 12

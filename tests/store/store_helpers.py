@@ -26,6 +26,7 @@ from truceline.observations.model import (
 )
 from truceline.store import Store
 from truceline.store.sql_store import SqlStore
+from truceline.store.tables import metadata
 
 T0 = datetime(2025, 9, 1, tzinfo=UTC)
 
@@ -45,6 +46,11 @@ def observation(i: int, **fields: Any) -> Observation:
     }
     values.update(fields)
     return Observation(**values)
+
+
+def without_nul(model: Any) -> bool:
+    """Whether a model's text has no NUL character, which PostgreSQL text cannot hold."""
+    return "\\u0000" not in model.model_dump_json()
 
 
 def incident(name: str, observation_ids: tuple[str, ...], **fields: Any) -> Incident:
@@ -93,8 +99,19 @@ def determination(incident_id: str, **fields: Any) -> Determination:
     return Determination(**values)
 
 
+def emptied(store: Store) -> Store:
+    """The store with every row deleted (its schema kept), for the next property example."""
+    assert isinstance(store, SqlStore)
+    with store.engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            if table.name != "schema_migrations":
+                conn.execute(table.delete())
+    return store
+
+
 def query_plan(store: Store, call: Callable[[], object]) -> str:
-    """SQLite's plan for the last SELECT that `call` runs on the store, as one string."""
+    """The database's plan for the last SELECT that `call` runs on the store, as one string
+    (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL)."""
     assert isinstance(store, SqlStore)
     seen: list[tuple[str, Any]] = []
 
@@ -110,8 +127,9 @@ def query_plan(store: Store, call: Callable[[], object]) -> str:
     finally:
         event.remove(store.engine, "before_cursor_execute", remember)
     statement, parameters = seen[-1]
+    explain = "EXPLAIN QUERY PLAN " if store.engine.dialect.name == "sqlite" else "EXPLAIN "
     with store.engine.connect() as conn:
-        steps = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        steps = conn.exec_driver_sql(explain + statement, parameters).all()
     return "\n".join(str(step[-1]) for step in steps)
 
 

@@ -47,9 +47,9 @@ def _amended(loaded: LoadedAgreement) -> LoadedAgreement:
 
 
 def test_a_version_is_stored_once_and_read_back_whole(
-    tmp_path: Path, minsk: LoadedAgreement
+    store_target: str, minsk: LoadedAgreement
 ) -> None:
-    with open_store(tmp_path / "a.sqlite") as store:
+    with open_store(store_target) as store:
         assert store.add_agreement(minsk) is True
         assert store.add_agreement(minsk) is False
         back = store.agreement()
@@ -63,10 +63,10 @@ def test_a_version_is_stored_once_and_read_back_whole(
 
 
 def test_versions_are_listed_and_the_latest_is_the_default(
-    tmp_path: Path, minsk: LoadedAgreement
+    store_target: str, minsk: LoadedAgreement
 ) -> None:
     v2 = _amended(minsk)
-    with open_store(tmp_path / "a.sqlite") as store:
+    with open_store(store_target) as store:
         store.add_agreement(v2)
         store.add_agreement(minsk)
         assert store.agreement_versions("minsk-ii-template") == [1, 2]
@@ -81,13 +81,13 @@ def test_versions_are_listed_and_the_latest_is_the_default(
 
 
 def test_a_different_text_under_the_same_version_is_refused(
-    tmp_path: Path, minsk: LoadedAgreement
+    store_target: str, minsk: LoadedAgreement
 ) -> None:
     changed = minsk.agreement.model_copy(update={"title": "A quietly edited title"})
     forged = LoadedAgreement(
         agreement=changed, line=minsk.line, held_areas=minsk.held_areas, exclusions=minsk.exclusions
     )
-    with open_store(tmp_path / "a.sqlite") as store:
+    with open_store(store_target) as store:
         store.add_agreement(minsk)
         with pytest.raises(
             StoreError,
@@ -97,8 +97,8 @@ def test_a_different_text_under_the_same_version_is_refused(
         assert store.agreement().agreement.title == minsk.agreement.title
 
 
-def test_the_only_agreement_or_a_clear_error(tmp_path: Path, minsk: LoadedAgreement) -> None:
-    with open_store(tmp_path / "a.sqlite") as store:
+def test_the_only_agreement_or_a_clear_error(store_target: str, minsk: LoadedAgreement) -> None:
+    with open_store(store_target) as store:
         with pytest.raises(StoreError, match="holds no agreement; load an agreement"):
             store.agreement()
         store.add_agreement(minsk)

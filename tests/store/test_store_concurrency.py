@@ -1,5 +1,6 @@
-"""Several processes creating, writing and reading one SQLite store at once: each observation
-stored once, nobody failing on a lock."""
+"""Several processes (and threads) creating, writing and reading one store at once, on SQLite
+and on PostgreSQL: each observation and incident stored once, nothing lost, nobody failing on
+a lock or a conflict."""
 
 from __future__ import annotations
 
@@ -14,35 +15,56 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
-from store_helpers import incident, observation
+from store_helpers import determination, incident, observation
 
 from truceline.errors import StoreError
-from truceline.store import open_store
+from truceline.fusion.incident import Incident
+from truceline.store import Store, open_store
 from truceline.store.dialect import store_error
+from truceline.store.migrations import LATEST_VERSION
 from truceline.store.sql_store import SqlStore
+from truceline.store.tables import incident_observations
 
 
-def _writer(path: str, first: int, last: int, start: Barrier) -> int:
-    """Open the store (maybe creating it), then add observations first..last in batches."""
+def _writer(target: str, first: int, last: int, start: Barrier) -> int:
+    """Open the store (maybe creating it), then add observations first..last in batches;
+    after each batch, replace the incidents every writer shares (and one of its own) and
+    judge them."""
     start.wait(timeout=60)
-    with open_store(path) as store:
+    with open_store(target) as store:
         added = 0
+        own = incident(f"from-{first}", (observation(first).id,))
         for low in range(first, last, 250):
             added += store.add_observations(
                 [observation(i) for i in range(low, min(low + 250, last))]
             )
-        store.replace_incidents([], [incident(f"from-{first}", (observation(first).id,))])
+            store.replace_incidents([own.id], [*_shared_incidents(), own])
+            store.put_determinations([determination(i.id) for i in [*_shared_incidents(), own]])
     return added
 
 
-def _reader(path: str, total: int, start: Barrier) -> list[int]:
+def _check_incidents(store: Store, writers: list[int]) -> None:
+    """The shared incidents and one per writer, each stored once with its links and its
+    determination."""
+    assert isinstance(store, SqlStore)
+    stored = store.incidents()
+    expected = [i.id for i in _shared_incidents()] + [f"inc-from-{first}" for first in writers]
+    assert sorted(i.id for i in stored) == sorted(expected)
+    assert len(store.determinations()) == len(stored)
+    with store.engine.connect() as conn:
+        links = conn.execute(select(func.count()).select_from(incident_observations)).scalar()
+    assert links == sum(len(set(i.observation_ids)) for i in stored)
+
+
+def _reader(target: str, total: int, start: Barrier) -> list[int]:
     """Open the store (maybe creating it) and count observations until all `total` are in;
     every snapshot read must hold distinct ids in order."""
     start.wait(timeout=60)
     counts: list[int] = []
     deadline = time.monotonic() + 60
-    with open_store(path) as store:
+    with open_store(target) as store:
         while time.monotonic() < deadline:
             ids = [o.id for o in store.observations()]
             if len(set(ids)) != len(ids):
@@ -61,14 +83,19 @@ def _run(index: int, task: Callable[..., Any], args: tuple[Any, ...], results: A
         results.put((index, None, traceback.format_exc()))
 
 
-def _race(path: Path, tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
-    """Run each task(path, *args, barrier) in its own spawned process, all released together;
-    their results in task order."""
+def _shared_incidents() -> list[Incident]:
+    """Incidents every replacer stores: the same ids and content, so they overlap fully."""
+    return [incident(f"shared-{n}", (f"obs-{n}", f"obs-{n + 1}")) for n in range(20)]
+
+
+def _race(target: str | Path, tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
+    """Run each task(target, *args, barrier) in its own spawned process, all released
+    together; their results in task order."""
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(len(tasks))
     results = context.Queue()
     workers = [
-        context.Process(target=_run, args=(index, task, (str(path), *args, start), results))
+        context.Process(target=_run, args=(index, task, (str(target), *args, start), results))
         for index, (task, args) in enumerate(tasks)
     ]
     for worker in workers:
@@ -84,29 +111,60 @@ def _race(path: Path, tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -
     return [got[index] for index in range(len(tasks))]
 
 
-def test_two_processes_store_overlapping_observations_exactly_once(tmp_path: Path) -> None:
-    path = tmp_path / "shared.sqlite"  # not there yet: both processes race to create it
-    added = _race(path, [(_writer, (0, 2_000)), (_writer, (1_000, 3_000))])
+def test_two_processes_store_overlapping_observations_exactly_once(store_target: str) -> None:
+    # not there yet: both processes race to create it
+    added = _race(store_target, [(_writer, (0, 2_000)), (_writer, (1_000, 3_000))])
     assert sum(added) == 3_000
     assert min(added) >= 1_000  # each stored at least the part only it had
-    with open_store(path) as store:
+    with open_store(store_target) as store:
         assert store.observation_count() == 3_000
-        assert store.incident_count() == 2
+        _check_incidents(store, [0, 1_000])
         assert [o.id for o in store.observations()] == [observation(i).id for i in range(3_000)]
-        assert store.schema_version() == 1
+        assert store.schema_version() == LATEST_VERSION
 
 
-def test_three_writers_and_a_reader_create_and_fill_one_store(tmp_path: Path) -> None:
-    path = tmp_path / "shared.sqlite"  # all four race to create it
-    total = 2_000
+def test_three_writers_and_a_reader_create_and_fill_one_store(store_target: str) -> None:
+    total = 2_000  # all four race to create the store
     writers = [(_writer, (first, first + 1_000)) for first in (0, 500, 1_000)]
-    *added, counts = _race(path, [*writers, (_reader, (total,))])
+    *added, counts = _race(store_target, [*writers, (_reader, (total,))])
     assert sum(added) == total
     assert counts == sorted(counts)  # a reader never sees rows vanish
     assert counts[-1] == total
-    with open_store(path) as store:
+    with open_store(store_target) as store:
         assert [o.id for o in store.observations()] == [observation(i).id for i in range(total)]
-        assert store.incident_count() == 3
+        _check_incidents(store, [0, 500, 1_000])
+
+
+def test_threads_sharing_one_store_store_everything_once(store_target: str) -> None:
+    """Threads share one store (and its connection pool), adding overlapping batches and
+    replacing the same incidents at once."""
+    errors: list[BaseException] = []
+    added: list[int] = []
+    lock = threading.Lock()
+
+    with open_store(store_target) as store:
+
+        def work(first: int) -> None:
+            try:
+                count = 0
+                for low in range(first, first + 600, 150):
+                    count += store.add_observations([observation(i) for i in range(low, low + 150)])
+                    store.replace_incidents([], _shared_incidents())
+                with lock:
+                    added.append(count)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(first,)) for first in (0, 300, 600, 900)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        assert sum(added) == 1_500
+        assert store.observation_count() == 1_500
+        assert [o.id for o in store.observations()] == [observation(i).id for i in range(1_500)]
+        assert store.incidents() == sorted(_shared_incidents(), key=lambda i: (i.start, i.id))
 
 
 def test_opening_a_new_file_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> None:
@@ -120,7 +178,7 @@ def test_opening_a_new_file_waits_for_a_writer_instead_of_failing(tmp_path: Path
         release.start()
         try:
             with open_store(path) as store:
-                assert store.schema_version() == 1
+                assert store.schema_version() == LATEST_VERSION
                 assert store.add_observations([observation(1)]) == 1
         finally:
             release.join()

@@ -7,17 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from store_helpers import T0, determination, incident, query_plan
+from store_helpers import T0, determination, emptied, incident, query_plan
 
 from truceline.adjudication.determination import Determination, Status
 from truceline.errors import InputError, StoreError
-from truceline.store import BBox, TimeWindow, open_store
+from truceline.store import BBox, Store, TimeWindow, open_store
 
 
-def test_put_replaces_by_id_with_its_zones_and_rules(tmp_path: Path) -> None:
-    with open_store(tmp_path / "d.sqlite") as store:
+def test_put_replaces_by_id_with_its_zones_and_rules(store_target: str) -> None:
+    with open_store(store_target) as store:
         store.replace_incidents([], [incident("a", ("obs-1",))])
         first = determination("inc-a", zones=("buffer", "withdrawal:mlrs"))
         store.put_determinations([first])
@@ -50,8 +50,8 @@ def test_zone_and_rule_filters_use_their_indexes(tmp_path: Path) -> None:
         assert "ix_determinations_status" in plan
 
 
-def test_a_determination_of_an_unstored_incident_is_refused(tmp_path: Path) -> None:
-    with open_store(tmp_path / "d.sqlite") as store:
+def test_a_determination_of_an_unstored_incident_is_refused(store_target: str) -> None:
+    with open_store(store_target) as store:
         store.replace_incidents([], [incident("a", ("obs-1",))])
         good, orphan = determination("inc-a"), determination("inc-ghost")
         with pytest.raises(
@@ -62,9 +62,9 @@ def test_a_determination_of_an_unstored_incident_is_refused(tmp_path: Path) -> N
         assert store.determinations() == []
 
 
-def test_bad_status_is_refused(tmp_path: Path) -> None:
+def test_bad_status_is_refused(store_target: str) -> None:
     with (
-        open_store(tmp_path / "d.sqlite") as store,
+        open_store(store_target) as store,
         pytest.raises(InputError, match="unknown status"),
     ):
         store.determinations(status="breach")  # type: ignore[arg-type]
@@ -120,9 +120,12 @@ queries = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(spots=spots, judgements=judgements, data=st.data(), query=queries)
 def test_every_filter_matches_brute_force(
+    scratch: Store,
     spots: list[tuple[int, float, float]],
     judgements: list[dict[str, Any]],
     data: st.DataObject,
@@ -180,7 +183,7 @@ def test_every_filter_matches_brute_force(
     )
     if "limit" in args:
         expected = expected[: args["limit"]]
-    with open_store(":memory:") as store:
-        store.replace_incidents([], list(incidents.values()))
-        store.put_determinations(made)
-        assert store.determinations(**args) == expected
+    store = emptied(scratch)
+    store.replace_incidents([], list(incidents.values()))
+    store.put_determinations(made)
+    assert store.determinations(**args) == expected

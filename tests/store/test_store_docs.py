@@ -35,3 +35,23 @@ def test_every_table_and_index_is_documented() -> None:
         if name not in text and f"_{name.split('_', 2)[2]}`" not in text
     ]
     assert undocumented == []
+
+
+def test_the_functions_of_the_package_and_the_pool_are_documented() -> None:
+    import truceline.store
+    from truceline.store.dialect import POOL_OVERFLOW, POOL_SIZE, POSTGIS_PACKAGE
+
+    text = DOC.read_text(encoding="utf-8")
+    functions = [name for name in truceline.store.__all__ if name[0].islower()]
+    missing = [name for name in functions if f"`{name}(" not in text]
+    assert missing == []
+    for fact in (
+        "?schema=NAME",
+        f"{POOL_SIZE} connections",
+        f"up to {POOL_OVERFLOW}",
+        POSTGIS_PACKAGE,
+        "pool_pre_ping",
+        "SERIALIZABLE",
+        "ON CONFLICT (id) DO NOTHING",
+    ):
+        assert fact in text, fact

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from store_helpers import T0, determination, incident
+from store_helpers import T0, determination, emptied, incident
 
 from truceline.errors import StoreError
 from truceline.fusion.incident import Incident
-from truceline.store import BBox, TimeWindow, open_store
+from truceline.store import BBox, Store, TimeWindow, open_store
 
 
-def test_replace_adds_removes_and_counts(tmp_path: Path) -> None:
+def test_replace_adds_removes_and_counts(store_target: str) -> None:
     a = incident("a", ("obs-1", "obs-2"))
     b = incident("b", ("obs-3",), start=T0 + timedelta(hours=1), end=T0 + timedelta(hours=2))
-    with open_store(tmp_path / "i.sqlite") as store:
+    with open_store(store_target) as store:
         store.replace_incidents([], [b, a])
         assert store.incident_count() == 2
         assert store.incidents() == [a, b]
@@ -30,9 +29,9 @@ def test_replace_adds_removes_and_counts(tmp_path: Path) -> None:
         assert store.incidents_containing(["obs-3"]) == [merged]
 
 
-def test_removing_an_incident_removes_its_determinations(tmp_path: Path) -> None:
+def test_removing_an_incident_removes_its_determinations(store_target: str) -> None:
     a, b = incident("a", ("obs-1",)), incident("b", ("obs-2",))
-    with open_store(tmp_path / "i.sqlite") as store:
+    with open_store(store_target) as store:
         store.replace_incidents([], [a, b])
         store.put_determinations([determination("inc-a"), determination("inc-b")])
         store.replace_incidents(["inc-a"], [])
@@ -44,10 +43,10 @@ def test_removing_an_incident_removes_its_determinations(tmp_path: Path) -> None
 
 
 def test_an_unchanged_incident_keeps_its_determinations_a_changed_one_loses_them(
-    tmp_path: Path,
+    store_target: str,
 ) -> None:
     a = incident("a", ("obs-1",))
-    with open_store(tmp_path / "i.sqlite") as store:
+    with open_store(store_target) as store:
         store.replace_incidents([], [a])
         store.put_determinations([determination("inc-a")])
         store.replace_incidents([], [a])  # the same fusion run again
@@ -62,34 +61,34 @@ def test_an_unchanged_incident_keeps_its_determinations_a_changed_one_loses_them
         assert store.incident_count() == 1
 
 
-def test_an_incident_given_twice_differently_is_refused(tmp_path: Path) -> None:
+def test_an_incident_given_twice_differently_is_refused(store_target: str) -> None:
     a = incident("a", ("obs-1",))
-    with open_store(tmp_path / "i.sqlite") as store:
+    with open_store(store_target) as store:
         store.replace_incidents([], [a, a])
         assert store.incident_count() == 1
         with pytest.raises(StoreError, match="'inc-b' is given twice with different content"):
             store.replace_incidents([], [incident("b", ("x",)), incident("b", ("y",))])
 
 
-def test_a_failed_replacement_changes_nothing(tmp_path: Path) -> None:
+def test_a_failed_replacement_changes_nothing(store_target: str) -> None:
     a = incident("a", ("obs-1",))
-    with open_store(tmp_path / "i.sqlite") as store:
+    with open_store(store_target) as store:
         store.replace_incidents([], [a])
         store.put_determinations([determination("inc-a")])
         broken = incident("broken", ("obs-1",), lon=float("nan"))
-        with pytest.raises(StoreError, match="cannot replace incidents: NOT NULL"):
+        with pytest.raises(StoreError, match=r"incident 'inc-broken': lon is nan; .*finite"):
             store.replace_incidents(["inc-a"], [broken])
         assert store.incidents() == [a]
         assert store.determination("det-inc-a-v1") == determination("inc-a")
 
 
-def test_incidents_containing_finds_each_holder_once_in_order(tmp_path: Path) -> None:
+def test_incidents_containing_finds_each_holder_once_in_order(store_target: str) -> None:
     late = incident(
         "late", ("obs-1", "obs-2"), start=T0 + timedelta(days=1), end=T0 + timedelta(days=1)
     )
     early = incident("early", ("obs-2", "obs-3"))
     other = incident("other", ("obs-9",))
-    with open_store(tmp_path / "i.sqlite") as store:
+    with open_store(store_target) as store:
         store.replace_incidents([], [late, early, other])
         assert store.incidents_containing(["obs-2", "obs-1", "obs-2"]) == [early, late]
         assert store.incidents_containing(["obs-3"]) == [early]
@@ -97,7 +96,9 @@ def test_incidents_containing_finds_each_holder_once_in_order(tmp_path: Path) ->
         assert store.incidents_containing(["obs-404"]) == []
 
 
-@settings(max_examples=30, deadline=None)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     spots=st.lists(
         st.tuples(
@@ -117,6 +118,7 @@ def test_incidents_containing_finds_each_holder_once_in_order(tmp_path: Path) ->
     limit=st.none() | st.integers(min_value=0, max_value=5),
 )
 def test_window_bbox_and_limit_match_brute_force(
+    scratch: Store,
     spots: list[tuple[int, int, float, float]],
     window: tuple[int, int],
     box: tuple[float, float],
@@ -142,11 +144,11 @@ def test_window_bbox_and_limit_match_brute_force(
         return in_time and in_box
 
     expected = sorted((i for i in stored if wanted(i)), key=lambda i: (i.start, i.id))
-    with open_store(":memory:") as store:
-        store.replace_incidents([], stored)
-        found = store.incidents(window=when, bbox=where, limit=limit)
-        assert found == (expected if limit is None else expected[:limit])
-        some = [i.id for i in stored[::2]]
-        assert [i.id for i in store.incidents(ids=some)] == [
-            i.id for i in sorted(stored, key=lambda i: (i.start, i.id)) if i.id in some
-        ]
+    store = emptied(scratch)
+    store.replace_incidents([], stored)
+    found = store.incidents(window=when, bbox=where, limit=limit)
+    assert found == (expected if limit is None else expected[:limit])
+    some = [i.id for i in stored[::2]]
+    assert [i.id for i in store.incidents(ids=some)] == [
+        i.id for i in sorted(stored, key=lambda i: (i.start, i.id)) if i.id in some
+    ]

@@ -9,7 +9,7 @@ import pytest
 from store_helpers import observation
 
 from truceline.errors import InputError, StoreError
-from truceline.store import BBox, TimeWindow, open_store
+from truceline.store import BBox, TimeWindow, delete_store, open_store, store_exists
 from truceline.store.migrations import LATEST_VERSION
 from truceline.store.sql_store import SqlStore
 
@@ -100,12 +100,19 @@ def test_another_sqlite_database_is_refused_and_left_alone(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("postgresql+psycopg://user@host/db", "'postgresql' backend is not supported yet"),
-        ("mysql://user@host/db", "'mysql' backend is not supported yet"),
+        ("mysql://user@host/db", "'mysql' backend is not supported"),
         ("not a url://", "not a valid database URL"),
+        ("postgresql://root@127.0.0.1:5432/test?schema=Mission-1", "is not a plain name"),
+        ("postgresql://root@127.0.0.1:5432/test?schema=a&schema=b", "give \\?schema= once"),
+        ("postgresql://root@127.0.0.1:5432/test?schema=pg_temp", "belongs to PostgreSQL"),
+        ("postgresql://root@127.0.0.1:5432/", "the URL names no database"),
+        (
+            "postgresql://root@127.0.0.1:5432/test?options=-csearch_path%3Dx",
+            r"name the store's schema with \?schema=NAME instead",
+        ),
     ],
 )
-def test_other_backends_are_refused(target: str, message: str) -> None:
+def test_bad_targets_are_refused_before_connecting(target: str, message: str) -> None:
     with pytest.raises(StoreError, match=message):
         open_store(target)
 
@@ -162,3 +169,13 @@ def test_a_damaged_store_says_so(tmp_path: Path) -> None:
         open_store(path) as store,
     ):
         list(store.iter_observations())
+
+
+def test_deleting_a_sqlite_store_removes_its_files(tmp_path: Path) -> None:
+    path = tmp_path / "gone.sqlite"
+    with open_store(path) as store:
+        store.add_observations([observation(1)])
+    assert store_exists(path)
+    delete_store(str(path))
+    assert not store_exists(path)
+    assert list(tmp_path.iterdir()) == []

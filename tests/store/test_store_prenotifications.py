@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from store_helpers import T0, prenotification, square
@@ -12,9 +11,9 @@ from truceline.errors import StoreError
 from truceline.store import TimeWindow, open_store
 
 
-def test_a_notice_is_stored_once_and_cannot_be_changed(tmp_path: Path) -> None:
+def test_a_notice_is_stored_once_and_cannot_be_changed(store_target: str) -> None:
     notice = prenotification("1")
-    with open_store(tmp_path / "p.sqlite") as store:
+    with open_store(store_target) as store:
         assert store.add_prenotification(notice) is True
         assert store.add_prenotification(notice) is False
         moved = prenotification("1", area=square(38.0, 48.0))
@@ -23,13 +22,13 @@ def test_a_notice_is_stored_once_and_cannot_be_changed(tmp_path: Path) -> None:
         assert store.prenotifications() == [notice]
 
 
-def test_notices_are_found_by_overlapping_window_and_party(tmp_path: Path) -> None:
+def test_notices_are_found_by_overlapping_window_and_party(store_target: str) -> None:
     day = timedelta(days=1)
     a = prenotification("a", starts_at=T0 + day, ends_at=T0 + 2 * day)
     b = prenotification("b", party="RU", starts_at=T0 + 2 * day, ends_at=T0 + 3 * day)
     c = prenotification("c", starts_at=T0 + 5 * day, ends_at=T0 + 6 * day)
     early = prenotification("0", starts_at=T0 + day, ends_at=T0 + 4 * day)
-    with open_store(tmp_path / "p.sqlite") as store:
+    with open_store(store_target) as store:
         for notice in (c, b, a, early):
             store.add_prenotification(notice)
         assert store.prenotifications() == [early, a, b, c]

@@ -10,6 +10,7 @@ from datetime import UTC
 import numpy as np
 
 from truceline.adjudication.attribution import attribute_incidents
+from truceline.adjudication.corroboration import corroborate
 from truceline.adjudication.deconfliction import Deconflicter
 from truceline.adjudication.determination import Determination, Status
 from truceline.adjudication.explanation import Findings, explain
@@ -114,12 +115,14 @@ class Adjudicator:
             acts = [m.act for m in outcome.matches if m.act.code in broken]
             severity = assess_severity(acts, incident.kinds)
             threshold = None
+            corroboration = corroborate(incident, self.registry)
             if severity.severity is not None:
                 threshold = assess_threshold(
                     agreement.clear_breach,
-                    confidence=incident.confidence,
+                    confidence=corroboration.confidence,
                     independent_sources=incident.independent_sources,
                     severity=severity.severity,
+                    graded=corroboration.graded,
                 )
             clear = bool(threshold and threshold.met)
             findings = Findings(
@@ -150,7 +153,7 @@ class Adjudicator:
                     attributed_to=attributions[k].party,
                     attribution_basis=attributions[k].basis,
                     severity=severity.severity,
-                    confidence=incident.confidence,
+                    confidence=corroboration.confidence,
                     independent_sources=incident.independent_sources,
                     clear_breach=clear,
                     status=_status(broken, deconfliction.lifted, clear),

@@ -43,16 +43,28 @@ def assess_threshold(
     confidence: float,
     independent_sources: int,
     severity: Severity,
+    graded: float | None = None,
 ) -> ThresholdAssessment:
     """Check a breach against the threshold; the severity condition is listed only when the
-    threshold asks for more than the lowest severity, or when it fails."""
+    threshold asks for more than the lowest severity, or when it fails.
+
+    `graded` is the confidence before independent sources confirmed each other
+    (`truceline.adjudication.corroboration`); when it is lower, the words give it too."""
     conf_ok = confidence >= threshold.min_confidence - TOLERANCE
     value, limit = compared(confidence, threshold.min_confidence)
+    name, raised = "confidence", ""
+    if graded is not None and graded < confidence:
+        before, _ = compared(graded, threshold.min_confidence)
+        name, raised = "confirmed confidence", f" ({before} as graded)"
     sources_ok = independent_sources >= threshold.min_independent_sources
     minimum = SEVERITY_ORDER.index(threshold.min_severity)
     severity_ok = SEVERITY_ORDER.index(severity) >= minimum
     conditions = [
-        Condition("confidence", conf_ok, f"confidence {value} {'≥' if conf_ok else '<'} {limit}"),
+        Condition(
+            "confidence",
+            conf_ok,
+            f"{name} {value} {'≥' if conf_ok else '<'} {limit}{raised}",
+        ),
         Condition(
             "independent_sources",
             sources_ok,

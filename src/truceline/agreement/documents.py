@@ -32,12 +32,24 @@ DOCUMENT_FORMAT_VERSION = 1
 _WHERE = "agreement document"
 
 
+LATE_OPTIONAL_FIELDS = ("thermal",)
+"""Agreement fields added after the first release that the document omits while unset."""
+
+
 def agreement_document(loaded: LoadedAgreement) -> dict[str, Any]:
-    """The agreement's fields plus every geometry inlined as GeoJSON; JSON-able."""
+    """The agreement's fields plus every geometry inlined as GeoJSON; JSON-able.
+
+    Optional sections added after the first release (`thermal`) are left out while unset,
+    so that a version written before they existed keeps its document and its digest.
+    """
+    agreement = loaded.agreement.model_dump(mode="json")
+    for late_field in LATE_OPTIONAL_FIELDS:
+        if agreement.get(late_field) is None:
+            agreement.pop(late_field, None)
     return {
         "format": DOCUMENT_FORMAT,
         "format_version": DOCUMENT_FORMAT_VERSION,
-        "agreement": loaded.agreement.model_dump(mode="json"),
+        "agreement": agreement,
         "geometry": {
             "line": geometry_to_geojson(loaded.line),
             "held_areas": {

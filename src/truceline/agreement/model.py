@@ -190,6 +190,17 @@ class ResponseTier(_Strict):
     description: Text | None = None
 
 
+class ThermalSettings(_Strict):
+    """How satellite fire detections are weighed against what is normal (docs/thermal.md)."""
+
+    strategy: Literal["same-day", "retrospective"] = Field(
+        default="same-day",
+        description="'same-day': decide on the day from corroboration known that day; "
+        "'retrospective': the published rule of The Economist's war-fire model (an excess "
+        "repeated at least 7 days apart), which can change a day's label a week later.",
+    )
+
+
 class Agreement(_Strict):
     """A ceasefire agreement, one version of it."""
 
@@ -208,6 +219,9 @@ class Agreement(_Strict):
     permitted_activities: list[PermittedActivity] = Field(default_factory=list)
     clear_breach: ClearBreachThreshold
     response_protocol: list[ResponseTier] = Field(default_factory=list)
+    thermal: ThermalSettings | None = Field(
+        default=None, description="Thermal strategy; same-day when absent."
+    )
 
     def party(self, code: str) -> Party:
         for party in self.parties:

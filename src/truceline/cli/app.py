@@ -17,7 +17,10 @@ from typer.core import TyperGroup
 
 from truceline.adjudication.determination import Determination, Status
 from truceline.agreement.loaded import LoadedAgreement
+from truceline.cli.access import org_app, token_app, user_app
 from truceline.cli.agreement import agreement_app
+from truceline.cli.evaluate import evaluate
+from truceline.cli.export import export
 from truceline.cli.output import (
     OutputFormat,
     determinations_geojson,
@@ -27,9 +30,13 @@ from truceline.cli.output import (
     print_determination,
     to_json,
 )
+from truceline.cli.report import report
+from truceline.cli.serve import serve
+from truceline.cli.simulate import simulate as simulate_command
+from truceline.cli.thermal import baseline_app, thermal_app
 from truceline.errors import AgreementError, InputError, StoreError, TrucelineError
 from truceline.fusion.incident import Incident
-from truceline.store import BBox, Store, TimeWindow, open_store
+from truceline.store import BBox, Store, TimeWindow, delete_store, is_url, open_store, store_exists
 
 console = Console()
 err = Console(stderr=True)
@@ -65,9 +72,26 @@ sources_app = typer.Typer(help="Register and list sources.", no_args_is_help=Tru
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(determinations_app, name="determinations")
 app.add_typer(sources_app, name="sources")
+app.add_typer(baseline_app, name="baseline")
+app.command("simulate")(simulate_command)
+app.command()(serve)
+app.command("report")(report)
+app.command("export")(export)
+app.command()(evaluate)
+app.add_typer(org_app, name="org", help="Add and list organisations.")
+app.add_typer(user_app, name="user", help="Add and list users.")
+app.add_typer(token_app, name="token", help="Create, list and revoke API tokens.")
+app.add_typer(thermal_app, name="thermal")
 
-DbOption = Annotated[Path, typer.Option("--db", help="The store: a SQLite file.")]
-DEFAULT_DB = Path("truceline.sqlite")
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        help="The store: a SQLite file, or a PostgreSQL URL "
+        "postgresql://USER@HOST:PORT/DATABASE?schema=NAME (docs/store.md).",
+    ),
+]
+DEFAULT_DB = "truceline.sqlite"
 AgreementOption = Annotated[
     Path | None,
     typer.Option(
@@ -93,9 +117,10 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _open(db: Path, *, create: bool = False) -> Store:
-    """The store at `db`; only commands that bring data in create a missing one."""
-    if not create and not db.exists():
+def _open(db: str, *, create: bool = False) -> Store:
+    """The store at `db` (a path or a URL); only commands that bring data in create a
+    missing one."""
+    if not create and not is_url(db) and not Path(db).exists():
         fail(
             f"no store at {db}: check --db, or create one with 'truceline ingest' or "
             "'truceline demo'",
@@ -164,9 +189,12 @@ def version() -> None:
 
 @app.command()
 def demo(
-    db: Annotated[Path, typer.Option("--db", help="Where to keep the demo's store.")] = Path(
-        "truceline-demo.sqlite"
-    ),
+    db: Annotated[
+        str,
+        typer.Option(
+            "--db", help="Where to keep the demo's store: a SQLite file or a PostgreSQL URL."
+        ),
+    ] = "truceline-demo.sqlite",
     agreement: Annotated[
         Path | None,
         typer.Option("--agreement", help="Run on this agreement instead of a generated theatre."),
@@ -181,19 +209,23 @@ def demo(
     days: Annotated[int, typer.Option(min=1, max=366, help="Days to simulate.")] = 7,
     seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 7,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace the store if the file exists.")
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace the store if it exists (in PostgreSQL: drop the store's tables in "
+            "that schema, nothing else).",
+        ),
     ] = False,
 ) -> None:
     """Simulate a theatre and a week of sensor feeds, run the whole pipeline, show results."""
     from truceline.demo import run_demo
 
-    if db.is_dir():
-        fail(f"--db {db} is a folder; give a file name, e.g. {db / 'demo.sqlite'}")
-    if db.exists():
+    if not is_url(db) and Path(db).is_dir():
+        fail(f"--db {db} is a folder; give a file name, e.g. {Path(db) / 'demo.sqlite'}")
+    if store_exists(db):
         if not overwrite:
             fail(f"{db} exists; pass --overwrite to replace it, or choose another --db")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        delete_store(db)
     try:
         run_demo(
             db, agreement_path=agreement, land_path=land, days=days, seed=seed, console=console
@@ -248,13 +280,26 @@ def ingest(
         Path | None, typer.Option("--sources", help="Register these sources first (YAML).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Thermal baseline for FIRMS files; default: the one beside --db, if any.",
+        ),
+    ] = None,
+    thermal_strategy: Annotated[
+        str | None,
+        typer.Option("--thermal-strategy", help="same-day (default) or retrospective."),
+    ] = None,
 ) -> None:
     """Read feed files into the store; bad rows are reported and the good ones kept."""
+    from truceline.cli.thermal import ingest_thermal
     from truceline.pipeline import registry_of
     from truceline.sources.ingest import ingest_file
     from truceline.sources.registry import SourceRegistry
 
     refused: list[str] = []
+    thermal = ingest_thermal(Path(db), baseline, thermal_strategy)  # no baseline beside a URL
     with _open(db, create=True) as store:
         if sources is not None:
             store.upsert_sources(list(SourceRegistry.from_yaml(sources, with_builtin=False)))
@@ -268,6 +313,7 @@ def ingest(
                     adapter=format,
                     strict=strict,
                     progress=not quiet,
+                    thermal=thermal,
                 )
             except InputError as exc:
                 # A refused file does not stop the others; the exit code tells at the end.
@@ -278,6 +324,11 @@ def ingest(
                 f"{path.name}: {report.rows_read} read, {report.stored_new} new, "
                 f"{report.duplicates} already stored, {report.rejected} rejected"
             )
+            if report.anomalous or report.normal:
+                console.print(
+                    f"  {report.thermal}: {report.anomalous} thermal anomalies, "
+                    f"{report.normal} usual fires"
+                )
             for rejection in report.rejections[:20]:
                 err.print(f"  [yellow]rejected[/] {rejection}")
             if report.rejected > 20:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from truceline.fusion.aggregate import FusionResult, IndexArray
 from truceline.fusion.incident import Incident
@@ -55,7 +56,9 @@ def _ranges(starts: IndexArray, stops: IndexArray) -> tuple[IndexArray, list[int
 
 
 def build_incidents(
-    table: ObservationTable, result: FusionResult, which: Sequence[int] | None = None
+    table: ObservationTable,
+    result: FusionResult,
+    which: Sequence[int] | npt.NDArray[np.integer[Any]] | None = None,
 ) -> list[Incident]:
     """One Incident per component of the result (or per incident number in `which`),
     sorted by id."""

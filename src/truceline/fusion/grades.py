@@ -48,3 +48,18 @@ GRADE_PROBABILITY: npt.NDArray[np.float64] = np.array(
 def grade_probability(grade: str) -> float:
     """The probability of one grade, e.g. 0.7225 for 'B2'."""
     return float(GRADE_PROBABILITY[GRADES.index(grade)])
+
+
+def confirmed_probability(grade: str) -> float:
+    """The probability of a report of this grade once an independent source confirms it.
+
+    In the Admiralty code, credibility 1 means "confirmed by other independent sources":
+    when another independent source reports the same event, the information is confirmed,
+    and only the reliability of its source still limits it. So the probability is the
+    reliability factor times the factor of credibility 1 (B2 becomes B1, 0.7608; C3 becomes
+    C1, 0.6265), never below the probability of the grade as given.
+    """
+    confirmed = (
+        RELIABILITY_FACTOR[Reliability(grade[0])] * CREDIBILITY_FACTOR[Credibility.CONFIRMED]
+    )
+    return max(confirmed, grade_probability(grade))

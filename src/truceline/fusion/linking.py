@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ IndexArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 _SQRT2 = math.sqrt(2.0)
+FIT_CHUNK = 1 << 20
+"""Candidate pairs tested at once with the exact rule (bounds the temporaries)."""
 MIN_SLAB_ROWS = 100_000
 """Tables smaller than two slabs of this many rows are searched in one thread."""
 
@@ -161,30 +164,40 @@ class _Space:
         u = float(self.table.time_unc.max())
         return self.radius(r, u, r, u)
 
-    def candidates(self, rows: IndexArray) -> tuple[IndexArray, IndexArray]:
-        """Candidate pairs among the given rows, as row numbers of the table."""
+    def candidate_blocks(self, rows: IndexArray) -> Iterator[tuple[IndexArray, IndexArray]]:
+        """Candidate pairs among the given rows, as row numbers of the table (i < j), one
+        block per pair of bins."""
         if len(rows) < 2:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
+            return
         level = self.level[rows]
         bins = [rows[level == lv] for lv in np.unique(level)]
         r_max = [float(self.table.loc_unc[members].max()) for members in bins]
         u_max = [float(self.table.time_unc[members].max()) for members in bins]
         trees = [cKDTree(self.points[members], balanced_tree=False) for members in bins]
-        firsts: list[IndexArray] = []
-        seconds: list[IndexArray] = []
         for a, members in enumerate(bins):
             radius = self.radius(r_max[a], u_max[a], r_max[a], u_max[a])
             within = trees[a].query_pairs(radius, output_type="ndarray")
-            firsts.append(members[within[:, 0]])
-            seconds.append(members[within[:, 1]])
+            yield _ordered(members[within[:, 0]], members[within[:, 1]])
             for b in range(a):
                 radius = self.radius(r_max[a], u_max[a], r_max[b], u_max[b])
                 cross = trees[a].sparse_distance_matrix(trees[b], radius, output_type="ndarray")
-                firsts.append(members[cross["i"]])
-                seconds.append(bins[b][cross["j"]])
-        first = np.concatenate(firsts).astype(np.int64)
-        second = np.concatenate(seconds).astype(np.int64)
-        return np.minimum(first, second), np.maximum(first, second)
+                yield _ordered(members[cross["i"]], bins[b][cross["j"]])
+
+    def candidates(self, rows: IndexArray) -> tuple[IndexArray, IndexArray]:
+        """Candidate pairs among the given rows, as row numbers of the table (i < j)."""
+        blocks = list(self.candidate_blocks(rows))
+        if not blocks:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return (
+            np.concatenate([i for i, _ in blocks]),
+            np.concatenate([j for _, j in blocks]),
+        )
+
+
+def _ordered(first: IndexArray, second: IndexArray) -> tuple[IndexArray, IndexArray]:
+    first = first.astype(np.int64, copy=False)
+    second = second.astype(np.int64, copy=False)
+    return np.minimum(first, second), np.maximum(first, second)
 
 
 def candidate_pairs(
@@ -223,13 +236,19 @@ def link_pairs(
     def slab(k: int) -> tuple[IndexArray, IndexArray, FloatArray]:
         low, high = edges[k], edges[k + 1]
         rows = np.flatnonzero((w >= low - halo) & (w < high))
-        i, j = space.candidates(rows)
-        later = np.where((w[j] > w[i]) | ((w[j] == w[i]) & (j > i)), j, i)
-        mine = (w[later] >= low) & (w[later] < high)
-        i, j = i[mine], j[mine]
-        fit = link_fit(table, params, i, j)
-        keep = np.isfinite(fit)
-        return i[keep], j[keep], fit[keep]
+        parts: list[tuple[IndexArray, IndexArray, FloatArray]] = []
+        # Block by block, so that only one block of candidates is held at a time.
+        for i, j in space.candidate_blocks(rows):
+            later = np.where((w[j] > w[i]) | ((w[j] == w[i]) & (j > i)), j, i)
+            mine = (w[later] >= low) & (w[later] < high)
+            parts.append(_linked(table, params, i[mine], j[mine]))
+        if not parts:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        return (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+        )
 
     if slabs == 1:
         return slab(0)
@@ -240,6 +259,26 @@ def link_pairs(
         np.concatenate([p[1] for p in parts]),
         np.concatenate([p[2] for p in parts]),
     )
+
+
+def _linked(
+    table: ObservationTable, params: FusionParameters, i: IndexArray, j: IndexArray
+) -> tuple[IndexArray, IndexArray, FloatArray]:
+    """The candidate pairs that are linked, and their fit; tested in chunks so that the
+    temporaries of the exact rule stay small."""
+    firsts: list[IndexArray] = []
+    seconds: list[IndexArray] = []
+    fits: list[FloatArray] = []
+    for lo in range(0, len(i), FIT_CHUNK):
+        a, b = i[lo : lo + FIT_CHUNK], j[lo : lo + FIT_CHUNK]
+        fit = link_fit(table, params, a, b)
+        keep = np.isfinite(fit)
+        firsts.append(a[keep])
+        seconds.append(b[keep])
+        fits.append(fit[keep])
+    if not firsts:
+        return i[:0], j[:0], np.empty(0)
+    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(fits)
 
 
 def group_labels(

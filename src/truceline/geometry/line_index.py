@@ -84,7 +84,10 @@ class LineIndex:
         """Parameter (0 to 1) of the nearest point of each segment, and its squared distance."""
         ax, ay = self.ax[segment], self.ay[segment]
         dx, dy = self.dx[segment], self.dy[segment]
-        t = ((x - ax) * dx + (y - ay) * dy) / self.length2[segment]
+        length2 = self.length2[segment]
+        along = (x - ax) * dx + (y - ay) * dy
+        # A segment of zero length (two equal vertices) has its only point at t = 0.
+        t = np.divide(along, length2, out=np.zeros_like(along), where=length2 > 0)
         np.clip(t, 0.0, 1.0, out=t)
         ex = x - (ax + t * dx)
         ey = y - (ay + t * dy)

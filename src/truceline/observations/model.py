@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from truceline.access.marking import CELL, MarkingText
+
 
 class Domain(StrEnum):
     """Where the observed thing happened."""
@@ -153,6 +155,11 @@ class Observation(BaseModel):
     credibility: Credibility = Credibility.CANNOT_BE_JUDGED
     attributes: dict[ShortText, AttributeValue] = Field(default_factory=dict)
     evidence: tuple[Evidence, ...] = ()
+    releasability: MarkingText = Field(
+        default=CELL,
+        description="Who may read it (docs/access.md): 'cell' (the default), e.g. "
+        "'cell+members:FR,UK', 'cell+parties' or 'public'. Not part of the id.",
+    )
 
     @field_validator("lon", "lat", "time_uncertainty_s", "location_uncertainty_m")
     @classmethod

@@ -82,6 +82,8 @@ class EventTable:
     calibre_mm: FloatArray
     burn_until: FloatArray
     """Until when it burns (seconds since the epoch), NaN when it leaves no fire."""
+    frp_mw: FloatArray
+    """Fire radiative power of what burns (MW), NaN when it leaves no fire."""
     forced_source: ObjectArray
     """None: sensors decide; "": no sensor sees it; a source id: only that source reports it,
     once (noise, false reports)."""
@@ -163,6 +165,7 @@ _FLOAT_COLUMNS = frozenset(
         "oy",
         "calibre_mm",
         "burn_until",
+        "frp_mw",
         "lon",
         "lat",
         "origin_lon",
@@ -177,6 +180,7 @@ _DEFAULTS: dict[str, Any] = {
     "oy": np.nan,
     "calibre_mm": np.nan,
     "burn_until": np.nan,
+    "frp_mw": np.nan,
     "note": "",
     "id": "",
     "lon": np.nan,
@@ -200,11 +204,19 @@ def _event_ids(events: EventTable) -> ObjectArray:
     """Ids derived from each event's content; a rare exact duplicate gets a suffix."""
     ids = np.empty(len(events), dtype=object)
     seen: set[str] = set()
-    for i in range(len(events)):
-        text = (
-            f"{events.category[i]}|{events.rule[i]}|{events.party[i]}|{events.kind[i]}|"
-            f"{events.t[i]:.0f}|{events.lon[i]:.6f}|{events.lat[i]:.6f}"
+    for i, (category, rule, party, kind, t, lon, lat) in enumerate(
+        zip(
+            events.category.tolist(),
+            events.rule.tolist(),
+            events.party.tolist(),
+            events.kind.tolist(),
+            events.t.tolist(),
+            events.lon.tolist(),
+            events.lat.tolist(),
+            strict=True,
         )
+    ):
+        text = f"{category}|{rule}|{party}|{kind}|{t:.0f}|{lon:.6f}|{lat:.6f}"
         base = "ev-" + hashlib.sha256(text.encode()).hexdigest()[:16]
         candidate, k = base, 1
         while candidate in seen:

@@ -42,6 +42,7 @@ _PROJECT_STEP_DEG = 0.01
 _UNPROJECT_STEP_M = 1_000.0
 _END_TOLERANCE_M = 1.0
 _MAX_ROUNDS = 40
+_CHUNK = 100_000
 
 
 class TheatreFrame:
@@ -135,7 +136,8 @@ class TheatreFrame:
         self._seg_step = np.vstack(seg_step)
         self._seg_along = np.concatenate(seg_along)
         self._seg_length = np.hypot(self._seg_step[:, 0], self._seg_step[:, 1])
-        self._vertex_tree = cKDTree(np.vstack(vertices))
+        self._vertices = np.vstack(vertices)
+        self._vertex_tree = cKDTree(self._vertices)
         self._vertex_along = np.concatenate(along)
         self._end_tree = cKDTree(np.vstack(ends)) if ends else None
 
@@ -163,23 +165,34 @@ class TheatreFrame:
 
     def nearest_on_line(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Distance of each point to the line (m) and the nearest point's coordinates."""
-        if x.size == 0:
-            return np.empty(0), np.empty((0, 2))
-        lines = shapely.shortest_line(self.line, shapely.points(x, y))
-        coords = shapely.get_coordinates(lines).reshape(-1, 2, 2)
-        return np.asarray(shapely.length(lines), dtype=np.float64), coords[:, 0, :]
+        distance, nearest, _ = self._nearest(x, y)
+        return distance, nearest
 
     def distance(self, x: FloatArray, y: FloatArray) -> FloatArray:
         """Distance of each point to the line, metres."""
-        return self.nearest_on_line(x, y)[0]
+        return self._nearest(x, y)[0]
 
     def measure(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Distance to the line (m) and position along it (m, within 50 m) of each point."""
-        distance, nearest = self.nearest_on_line(x, y)
-        if x.size == 0:
-            return distance, np.empty(0)
+        distance, _, along = self._nearest(x, y)
+        return distance, along
+
+    def _nearest(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Distance, nearest line point and its position along the line (within 50 m: the
+        nearest vertex of the line densified to 100 m), of each point; in chunks, so that
+        millions of points never exist as geometry objects all at once."""
+        n = x.size
+        distance = np.empty(n)
+        nearest = np.empty((n, 2))
+        for lo in range(0, n, _CHUNK):
+            hi = min(lo + _CHUNK, n)
+            lines = shapely.shortest_line(self.line, shapely.points(x[lo:hi], y[lo:hi]))
+            distance[lo:hi] = shapely.length(lines)
+            nearest[lo:hi] = shapely.get_coordinates(lines).reshape(-1, 2, 2)[:, 0, :]
+        if n == 0:
+            return distance, nearest, np.empty(0)
         _, index = self._vertex_tree.query(nearest)
-        return distance, np.asarray(self._vertex_along[index], dtype=np.float64)
+        return distance, nearest, np.asarray(self._vertex_along[index], dtype=np.float64)
 
     def along(self, x: FloatArray, y: FloatArray) -> FloatArray:
         """Position along the line (m, within 50 m) of each point's nearest line point."""
@@ -238,6 +251,23 @@ class TheatreFrame:
         to_lon, to_lat = self.to_lonlat(to_x, to_y)
         azimuth, _, _ = _GEOD.inv(lon, lat, to_lon, to_lat)
         return np.mod(np.asarray(azimuth, dtype=np.float64), 360.0)
+
+    def stretch(self, along_from_m: float, along_to_m: float) -> BaseGeometry:
+        """The part of the line between two positions along it (metres, in this frame)."""
+        coords = np.asarray(self._vertex_tree.data)
+        chosen = (self._vertex_along >= along_from_m) & (self._vertex_along <= along_to_m)
+        points = coords[chosen]
+        if len(points) < 2:
+            return shapely.points(points) if len(points) else shapely.GeometryCollection()
+        jumps = np.flatnonzero(np.hypot(*np.diff(points, axis=0).T) > 2.5 * _DENSIFY_M) + 1
+        pieces = [p for p in np.split(points, jumps) if len(p) >= 2]
+        if not pieces:
+            return shapely.points(points[:1])
+        return shapely.multilinestrings(
+            shapely.linestrings(pieces)
+            if len(pieces) == 1
+            else [shapely.linestrings(p) for p in pieces]
+        )
 
     # Placing points -------------------------------------------------------------------
 

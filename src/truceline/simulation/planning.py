@@ -59,12 +59,19 @@ DEFAULT_REACH_KM = 25.0
 HARVEST_FIRES_PER_100KM_DAY = 80.0
 """Harvest fires per 100 km of line and per day at the height of the season."""
 HARVEST_MAX_KM = 150.0
+HARVEST_FRP_MW = 6.0
+"""Median fire radiative power of a harvest fire, MW (log-normal, sigma 1)."""
+SHELL_FIRE_FRP_MW = 3.0
+"""Median fire radiative power of a fire started by shelling or training, MW."""
 HARVEST_SEASON = (0.1, 0.1, 0.4, 0.5, 0.3, 0.5, 1.0, 1.0, 0.9, 0.6, 0.3, 0.1)
 """Share of the peak harvest-fire rate, by month (January first)."""
 TRAINING_PER_100KM_DAY = 0.15
 """Live-fire training events per party, per 100 km of line and per day at intensity 1."""
 NOTICES_PER_100KM_DAY = 0.1
 """Pre-notifications per permitted activity and party, per 100 km of line and per day."""
+NOTICE_INTENSITY_CAP = 3.0
+"""Intensity beyond which pre-notified activity stops growing: the parties' deminers and
+repair crews are few, whatever else goes on."""
 
 _CALIBRES_MM = (82.0, 100.0, 120.0, 122.0, 152.0, 203.0)
 
@@ -341,6 +348,7 @@ def _place_anywhere(
         oy=oy,
         domain=_domain("", act, None),
         burn_until=burn_until,
+        frp_mw=np.where(burns, fire_power(rng, n, median_mw=SHELL_FIRE_FRP_MW), np.nan),
         note=notes,
         **common,
     )
@@ -462,6 +470,11 @@ def _calibres(rng: np.random.Generator, agreement: Agreement, classes: Any) -> F
     return out
 
 
+def fire_power(rng: np.random.Generator, n: int, *, median_mw: float) -> FloatArray:
+    """Fire radiative power of n fires (MW): log-normal around the median, 0.1-500 MW."""
+    return np.asarray(np.clip(rng.lognormal(np.log(median_mw), 1.0, n), 0.1, 500.0), np.float64)
+
+
 def _burn_seconds(rng: np.random.Generator, n: int, *, median_h: float) -> FloatArray:
     hours = np.clip(rng.lognormal(np.log(median_h), 0.7, n), 0.2, 12.0)
     return np.asarray(hours * HOUR_S, dtype=np.float64)
@@ -525,6 +538,7 @@ def plan_training(
                 y=y,
                 party=party,
                 burn_until=np.where(burns, t + _burn_seconds(rng, n, median_h=1.0), np.nan),
+                frp_mw=np.where(burns, fire_power(rng, n, median_mw=SHELL_FIRE_FRP_MW), np.nan),
                 note=[
                     f"live-fire training {d:.0f} km from the line, beyond the "
                     f"{reach:.0f} km in which fire is prohibited"
@@ -561,6 +575,7 @@ def plan_harvest_fires(
         x=x,
         y=y,
         burn_until=t + _burn_seconds(rng, n, median_h=2.5),
+        frp_mw=fire_power(rng, n, median_mw=HARVEST_FRP_MW),
     )
 
 
@@ -578,7 +593,8 @@ def plan_permitted(
     tables: list[EventTable] = []
     notices: list[PreNotification] = []
     late_done = False
-    mean = NOTICES_PER_100KM_DAY * frame.length_m / 100_000.0 * window.days * intensity
+    scale = min(intensity, NOTICE_INTENSITY_CAP)
+    mean = NOTICES_PER_100KM_DAY * frame.length_m / 100_000.0 * window.days * scale
     for activity in agreement.permitted_activities:
         setting = _activity_setting(agreement, activity)
         if setting is None:

@@ -1,16 +1,12 @@
-"""A simulated scenario: a week of multi-sensor observations of a theatre, with ground truth.
+"""A simulated scenario as objects: observations and true events, for small scenarios.
 
-`simulate` works for any agreement, generated or real: it places events from the
-agreement's own data (rules, zones, parties, held areas) and lets every sensor model look
-at them. Everything is drawn from generators seeded by `seed` and a fixed label per
-component, so the same inputs always give the same scenario.
+`simulate` runs `simulate_tables` (the columnar simulation, tables.py) and turns its
+result into `Observation` and `TruthEvent` objects: convenient up to about 10^5
+observations. Larger scenarios stay in columns (`simulate_tables`).
 """
 
 from __future__ import annotations
 
-import math
-import zlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,20 +16,35 @@ from shapely.geometry.base import BaseGeometry
 
 from truceline.agreement.loaded import LoadedAgreement
 from truceline.agreement.prenotification import PreNotification
-from truceline.errors import InputError
-from truceline.observations.model import Kind, Observation
-from truceline.simulation.broken_rules import broken_rules
-from truceline.simulation.events import EventTable, Window
-from truceline.simulation.placement import TheatreFrame
-from truceline.simulation.planning import plan
-from truceline.simulation.sensors import SensorContext, SensorModel, default_sensors
+from truceline.observations.model import (
+    AttributeValue,
+    Credibility,
+    Domain,
+    Kind,
+    Observation,
+    Reliability,
+)
+from truceline.observations.table import DOMAINS, GRADES, KINDS
+from truceline.simulation.gaps import CoverageGap
+from truceline.simulation.reports import missing
+from truceline.simulation.sensors import SensorModel
+from truceline.simulation.tables import (
+    DEFAULT_START,
+    ScenarioTables,
+    component_rng,
+    simulate_tables,
+)
 from truceline.simulation.truth import Category, TruthEvent
 from truceline.sources.registry import Source, SourceRegistry
 
-__all__ = ["DEFAULT_START", "Scenario", "TruthEvent", "component_rng", "simulate"]
-
-DEFAULT_START = datetime(2025, 9, 1, tzinfo=UTC)
-MAX_INTENSITY = 1_000.0
+__all__ = [
+    "DEFAULT_START",
+    "Scenario",
+    "TruthEvent",
+    "component_rng",
+    "scenario_of",
+    "simulate",
+]
 
 
 @dataclass(frozen=True)
@@ -53,15 +64,12 @@ class Scenario:
     start: datetime
     end: datetime
     seed: int
+    coverage_gaps: tuple[CoverageGap, ...] = ()
+    """Where and when sensors lost the coverage they planned (tables.py)."""
 
     def registry(self) -> SourceRegistry:
         """A source registry holding exactly this scenario's sources."""
         return SourceRegistry(self.sources)
-
-
-def component_rng(seed: int, label: str) -> np.random.Generator:
-    """The generator of one component of the simulation, independent of the others."""
-    return np.random.default_rng([seed, zlib.crc32(label.encode())])
 
 
 def simulate(
@@ -74,123 +82,134 @@ def simulate(
     land: BaseGeometry | None = None,
     sensors: Sequence[SensorModel] | None = None,
 ) -> Scenario:
-    """Simulate `days` of events and observations under an agreement.
+    """Simulate `days` of events and observations under an agreement, as objects.
 
-    `intensity` scales every rate (violations, background, noise); 1 gives a few thousand
-    observations a week on a 350 km line. `land` (WGS 84 polygons, e.g. a country outline)
-    keeps land events inside it, which matters when the agreement's "rest" of the theatre
-    includes sea or foreign ground. `sensors` replaces the default sensor models.
+    The arguments are those of `simulate_tables`; the result is the same scenario.
     """
-    if not isinstance(seed, int) or seed < 0:
-        raise InputError(f"seed must be a non-negative integer, got {seed!r}", field="seed")
-    if not (isinstance(intensity, int | float) and math.isfinite(intensity)) or not (
-        0 < intensity <= MAX_INTENSITY
-    ):
-        raise InputError(
-            f"intensity must be a number above 0 and at most {MAX_INTENSITY:g}, got {intensity!r}",
-            field="intensity",
-        )
-    window = Window(start, days)
-    frame = TheatreFrame(loaded, land)
-    ctx = SensorContext(frame, window, loaded.agreement)
-    rngs = {
-        label: component_rng(seed, label)
-        for label in ("violations", "permitted", "training", "harvest", "satellite", "patrol")
-    }
-    if sensors is None:
-        sensors = default_sensors(ctx, rngs)
+    tables = simulate_tables(
+        loaded, days=days, start=start, seed=seed, intensity=intensity, land=land, sensors=sensors
+    )
+    return scenario_of(tables)
 
-    planned = plan(frame, loaded.agreement, window, rngs, float(intensity))
-    noise = [s.plan_noise(ctx, component_rng(seed, f"noise:{s.name}"), intensity) for s in sensors]
-    events = EventTable.concat([planned.events, *noise]).locate(frame)
 
-    seen: dict[int, list[str]] = defaultdict(list)
-    observations: list[Observation] = []
-    for sensor in sensors:
-        for index, observation in sensor.observe(
-            events, ctx, component_rng(seed, f"observe:{sensor.name}")
-        ):
-            seen[index].append(observation.id)
-            observations.append(observation)
-
-    sources = sorted({s.id: s for sensor in sensors for s in sensor.sources}.values(), key=_id)
-    observations.sort(key=lambda o: (o.observed_at, o.id))
-    agreement = loaded.agreement
-    lifted = {
-        notice.id: frozenset(agreement.permitted_activity(notice.activity).exempts)
-        for notice in planned.prenotifications
-    }
-    rules = broken_rules(events, frame, agreement, lifted)
-    truth = sorted(_truth(events, rules, seen), key=lambda e: (e.time, e.id))
-    notices = sorted(planned.prenotifications, key=lambda p: (p.starts_at, p.id))
+def scenario_of(tables: ScenarioTables) -> Scenario:
+    """The columnar scenario as objects."""
+    observations = observations_of(tables)
+    by_time = sorted(range(len(observations)), key=lambda i: (observations[i].observed_at, i))
+    ordered = [observations[i] for i in by_time]
+    ordered.sort(key=lambda o: (o.observed_at, o.id))
+    truth = truth_events(tables)
     return Scenario(
-        loaded=loaded,
-        sources=sources,
-        observations=observations,
-        prenotifications=notices,
-        truth=truth,
-        start=window.start,
-        end=window.end,
-        seed=seed,
+        loaded=tables.loaded,
+        sources=tables.sources,
+        observations=ordered,
+        prenotifications=tables.prenotifications,
+        truth=sorted(truth, key=lambda e: (e.time, e.id)),
+        start=tables.start,
+        end=tables.end,
+        seed=tables.seed,
+        coverage_gaps=tuple(tables.coverage_gaps),
     )
 
 
-def _id(source: Source) -> str:
-    return source.id
+_RELIABILITY = {r.value: r for r in Reliability}
 
 
-def _truth(
-    events: EventTable, rules: list[tuple[str, ...]], seen: dict[int, list[str]]
-) -> list[TruthEvent]:
-    categories = {c.value: c for c in Category}
-    kinds = {k.value: k for k in Kind}
-    has_origin = np.isfinite(events.origin_lon).tolist()
-    origin_lon = events.origin_lon.tolist()
-    origin_lat = events.origin_lat.tolist()
-    return [
-        TruthEvent(
-            id=event_id,
-            category=categories[category],
-            rule=rule,
-            rules=rules[i],
-            party=party,
-            kind=kinds[kind],
-            time=datetime.fromtimestamp(t, tz=UTC),
-            lon=lon,
-            lat=lat,
-            weapon_class=weapon_class,
-            observation_ids=tuple(sorted(seen[i])) if i in seen else (),
-            prenotification_id=prenotification_id,
-            note=note,
-            origin_lon=origin_lon[i] if has_origin[i] else None,
-            origin_lat=origin_lat[i] if has_origin[i] else None,
+def observations_of(tables: ScenarioTables) -> list[Observation]:
+    """Every observation row as an `Observation`, in table (id) order."""
+    table = tables.observations
+    n = len(table)
+    attributes = _attribute_rows(tables.attributes, n)
+    weapon_names = [None, *table.weapon_classes]
+    out: list[Observation] = []
+    for j, (oid, src, ref, t, t_unc, rec, lon, lat, l_unc, dom, kind, grade, w, cal) in enumerate(
+        zip(
+            table.ids.tolist(),
+            table.source.tolist(),
+            tables.source_refs.tolist(),
+            table.t.tolist(),
+            table.time_unc.tolist(),
+            tables.received_t.tolist(),
+            table.lon.tolist(),
+            table.lat.tolist(),
+            table.loc_unc.tolist(),
+            table.domain.tolist(),
+            table.kind.tolist(),
+            table.grade.tolist(),
+            table.weapon.tolist(),
+            table.calibre.tolist(),
+            strict=True,
         )
-        for i, (
-            event_id,
-            category,
-            rule,
-            party,
-            kind,
-            t,
-            lon,
-            lat,
-            weapon_class,
-            prenotification_id,
-            note,
-        ) in enumerate(
-            zip(
-                events.id.tolist(),
-                events.category.tolist(),
-                events.rule.tolist(),
-                events.party.tolist(),
-                events.kind.tolist(),
-                events.t.tolist(),
-                events.lon.tolist(),
-                events.lat.tolist(),
-                events.weapon_class.tolist(),
-                events.prenotification_id.tolist(),
-                events.note.tolist(),
-                strict=True,
+    ):
+        code = GRADES[grade]
+        out.append(
+            Observation(
+                id=oid,
+                source_id=table.sources[src],
+                source_ref=ref,
+                observed_at=datetime.fromtimestamp(t, tz=UTC),
+                time_uncertainty_s=t_unc,
+                received_at=datetime.fromtimestamp(rec, tz=UTC),
+                lon=lon,
+                lat=lat,
+                location_uncertainty_m=l_unc,
+                domain=Domain(DOMAINS[dom]),
+                kind=Kind(KINDS[kind]),
+                weapon_class=weapon_names[w + 1],
+                calibre_mm=None if np.isnan(cal) else cal,
+                reliability=_RELIABILITY[code[0]],
+                credibility=Credibility(int(code[1])),
+                attributes=attributes[j],
             )
         )
-    ]
+    return out
+
+
+def _attribute_rows(columns: dict[str, np.ndarray], n: int) -> list[dict[str, AttributeValue]]:
+    rows: list[dict[str, AttributeValue]] = [{"simulated": True} for _ in range(n)]
+    for name, column in sorted(columns.items()):
+        present = np.flatnonzero(~missing(column))
+        values = column[present].tolist()
+        for j, value in zip(present.tolist(), values, strict=True):
+            if name == "confidence" and isinstance(value, str) and value.isdigit():
+                rows[j][name] = int(value)
+            else:
+                rows[j][name] = value
+    return rows
+
+
+def truth_events(tables: ScenarioTables) -> list[TruthEvent]:
+    """Every true event as a `TruthEvent`, in truth (id) order."""
+    truth = tables.truth
+    order = np.argsort(tables.event_index, kind="stable")
+    ids = tables.observations.ids[order].tolist()
+    rows = tables.event_index[order]
+    bounds = np.searchsorted(rows, np.arange(len(truth) + 1))
+    categories = {c.value: c for c in Category}
+    kinds = {k.value: k for k in Kind}
+    out: list[TruthEvent] = []
+    for i in range(len(truth)):
+        origin_lon = float(truth.origin_lon[i])
+        origin_lat = float(truth.origin_lat[i])
+        has_origin = np.isfinite(origin_lon) and np.isfinite(origin_lat)
+        rules = str(truth.rules[i])
+        out.append(
+            TruthEvent(
+                id=str(truth.ids[i]),
+                category=categories[str(truth.category[i])],
+                rule=str(truth.rule[i]) or None,
+                rules=tuple(rules.split(";")) if rules else (),
+                party=str(truth.party[i]) or None,
+                kind=kinds[str(truth.kind[i])],
+                time=datetime.fromtimestamp(float(truth.t[i]), tz=UTC),
+                lon=float(truth.lon[i]),
+                lat=float(truth.lat[i]),
+                weapon_class=str(truth.weapon_class[i]) or None,
+                observation_ids=tuple(sorted(ids[bounds[i] : bounds[i + 1]])),
+                prenotification_id=str(truth.prenotification_id[i]) or None,
+                note=str(truth.note[i]),
+                origin_lon=origin_lon if has_origin else None,
+                origin_lat=origin_lat if has_origin else None,
+            )
+        )
+    return out

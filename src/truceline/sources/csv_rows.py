@@ -41,6 +41,7 @@ OPTIONAL_COLUMNS = (
     "credibility",
     "evidence_uri",
     "evidence_sha256",
+    "releasability",
 )
 ATTRIBUTE_PREFIX = "attr_"
 

@@ -51,6 +51,7 @@ FIELDS = (
     "reliability",
     "credibility",
     "evidence",
+    "releasability",
 )
 """Properties read as observation fields; any other property becomes an attribute."""
 

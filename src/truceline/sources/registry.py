@@ -21,8 +21,9 @@ from pydantic import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from truceline.access.marking import MarkingText
 from truceline.errors import InputError
-from truceline.observations.model import Credibility, Reliability, SourceType
+from truceline.observations.model import Credibility, Observation, Reliability, SourceType
 
 
 class Source(BaseModel):
@@ -43,6 +44,11 @@ class Source(BaseModel):
     )
     reliability: Reliability = Reliability.F
     credibility: Credibility = Credibility.CANNOT_BE_JUDGED
+    releasability: MarkingText | None = Field(
+        default=None,
+        description="Releasability of its observations that do not give their own "
+        "(docs/access.md); None: the cell only.",
+    )
 
     @model_validator(mode="after")
     def _party_of_party_report(self) -> Source:
@@ -63,6 +69,14 @@ class Source(BaseModel):
     def independence_group(self) -> str:
         """Observations from one group are not independent of each other."""
         return f"{self.operator}|{self.type.value}"
+
+
+def with_source_releasability(obs: Observation, source: Source) -> Observation:
+    """The observation with its source's default releasability, unless it gives its own
+    (or the source has none: then it stays the cell's)."""
+    if source.releasability is None or "releasability" in obs.model_fields_set:
+        return obs
+    return obs.model_copy(update={"releasability": source.releasability})
 
 
 BUILTIN_SOURCES: tuple[Source, ...] = (

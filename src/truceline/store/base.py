@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from truceline.adjudication.determination import Determination, Status
 from truceline.agreement.loaded import LoadedAgreement
@@ -16,6 +17,14 @@ from truceline.errors import InputError
 from truceline.fusion.incident import Incident
 from truceline.observations.model import Kind, Observation
 from truceline.sources.registry import Source
+
+if TYPE_CHECKING:
+    from truceline.access.policy import ReadFilter
+    from truceline.agreement.receipts import NoticeReceipt
+    from truceline.response.cap import MsgType
+    from truceline.response.protocol import Response
+    from truceline.response.records import AlertRecord
+    from truceline.response.review import ReviewAction, ReviewPolicy, ReviewState
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,11 @@ class Store(abc.ABC):
 
     Every query returns its results in a stable order, so the same store gives the same
     answer. Use it as a context manager, or call `close()`.
+
+    Every read that returns or counts observations, incidents or determinations takes
+    `readable`: a `truceline.access.policy.ReadFilter` keeps, in SQL, only what a principal
+    may read (so counts and limits are right); None (the default) reads everything, for
+    Truceline's own work. A determination has its incident's marking.
     """
 
     @abc.abstractmethod
@@ -148,8 +162,8 @@ class Store(abc.ABC):
         """Store a batch in one transaction; returns how many were new (idempotent by id)."""
 
     @abc.abstractmethod
-    def observation_count(self) -> int:
-        """How many observations are stored."""
+    def observation_count(self, *, readable: ReadFilter | None = None) -> int:
+        """How many observations are stored (that `readable` lets through)."""
 
     @abc.abstractmethod
     def observations(
@@ -161,6 +175,7 @@ class Store(abc.ABC):
         source_id: str | None = None,
         kind: Kind | None = None,
         limit: int | None = None,
+        readable: ReadFilter | None = None,
     ) -> list[Observation]:
         """Observations matching every filter given, ordered by (observed_at, id).
 
@@ -169,7 +184,9 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def iter_observations(self, *, chunk_size: int = 50_000) -> Iterator[list[Observation]]:
+    def iter_observations(
+        self, *, chunk_size: int = 50_000, readable: ReadFilter | None = None
+    ) -> Iterator[list[Observation]]:
         """Every observation, ordered by id, in lists of at most `chunk_size`."""
 
     # incidents
@@ -181,6 +198,9 @@ class Store(abc.ABC):
 
         An added incident whose id is already stored (and not removed) replaces the stored
         one; its determinations are deleted unless it is unchanged.
+
+        Each new incident's releasability is the most restrictive of its observations'
+        (`cell` when one is not stored), or the marking set on its id before, if any.
         """
 
     @abc.abstractmethod
@@ -191,6 +211,7 @@ class Store(abc.ABC):
         bbox: BBox | None = None,
         ids: Sequence[str] | None = None,
         limit: int | None = None,
+        readable: ReadFilter | None = None,
     ) -> list[Incident]:
         """Incidents matching every filter given, ordered by (start, id).
 
@@ -198,16 +219,28 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def incident(self, incident_id: str) -> Incident | None:
-        """One incident by id, or None."""
+    def incident(self, incident_id: str, *, readable: ReadFilter | None = None) -> Incident | None:
+        """One incident by id, or None (also when `readable` hides it)."""
 
     @abc.abstractmethod
-    def incidents_containing(self, observation_ids: Sequence[str]) -> list[Incident]:
+    def incidents_containing(
+        self, observation_ids: Sequence[str], *, readable: ReadFilter | None = None
+    ) -> list[Incident]:
         """Incidents holding any of these observations, ordered by (start, id)."""
 
     @abc.abstractmethod
-    def incident_count(self) -> int:
-        """How many incidents are stored."""
+    def incident_count(self, *, readable: ReadFilter | None = None) -> int:
+        """How many incidents are stored (that `readable` lets through)."""
+
+    @abc.abstractmethod
+    def set_incident_releasability(self, incident_id: str, marking: str | None) -> bool:
+        """Set an incident's marking explicitly (its determinations follow it); None goes
+        back to the marking derived from its observations. False when there is no such
+        incident; InputError when `marking` is not a marking."""
+
+    @abc.abstractmethod
+    def incident_releasability(self, incident_ids: Sequence[str]) -> dict[str, str]:
+        """The canonical marking of each stored incident among `incident_ids`."""
 
     # determinations
 
@@ -233,6 +266,7 @@ class Store(abc.ABC):
         agreement_version: int | None = None,
         clear_breach: bool | None = None,
         limit: int | None = None,
+        readable: ReadFilter | None = None,
     ) -> list[Determination]:
         """Determinations matching every filter given, ordered by (incident start, id).
 
@@ -242,8 +276,10 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def determination(self, determination_id: str) -> Determination | None:
-        """One determination by id, or None."""
+    def determination(
+        self, determination_id: str, *, readable: ReadFilter | None = None
+    ) -> Determination | None:
+        """One determination by id, or None (also when `readable` hides it)."""
 
     # pre-notifications
 
@@ -260,3 +296,80 @@ class Store(abc.ABC):
     ) -> list[PreNotification]:
         """Notices of that party whose [starts_at, ends_at] overlaps the window, ordered by
         (starts_at, id)."""
+
+    # the cell's workflow: review actions, alerts, responses, receipts (append-only)
+
+    @abc.abstractmethod
+    def add_review_action(
+        self, action: ReviewAction, *, policy: ReviewPolicy | None = None
+    ) -> tuple[ReviewState, bool]:
+        """Record a review action if the incident's review allows it, in one transaction
+        with the check, so that of two people acting at once only one can win.
+
+        The action must be later than every action recorded on its incident. Returns the
+        incident's state after it, and whether it was recorded now (False: this very
+        action was recorded before). Raises `ReviewError` when the workflow refuses it,
+        naming the field (a claim held by someone else: `actor`).
+        """
+
+    @abc.abstractmethod
+    def review_actions(
+        self, incident_ids: Sequence[str] | None = None, *, merged_into: bool = False
+    ) -> list[ReviewAction]:
+        """The actions on these incidents (every action when None), ordered by (at, id);
+        with `merged_into`, also the merges of other incidents into them."""
+
+    @abc.abstractmethod
+    def add_alerts(self, records: Sequence[AlertRecord]) -> list[AlertRecord]:
+        """Store alert messages not stored yet (by identifier); the ones stored now.
+
+        Raises StoreError when a different message with a stored identifier is given.
+        """
+
+    @abc.abstractmethod
+    def extend_alert_thread(
+        self,
+        thread: str,
+        make: Callable[[list[AlertRecord], list[Response]], Sequence[AlertRecord]],
+    ) -> list[AlertRecord]:
+        """In one transaction, read a thread's messages and its responses, and store the
+        messages `make` makes of them (a cancel, reminders); the ones stored. `make` may be
+        called again when the transaction conflicts with another one: it must only compute.
+        """
+
+    @abc.abstractmethod
+    def alerts(
+        self,
+        *,
+        identifiers: Sequence[str] | None = None,
+        thread: str | None = None,
+        incident_id: str | None = None,
+        msg_type: MsgType | None = None,
+        window: TimeWindow | None = None,
+        readable: ReadFilter | None = None,
+    ) -> list[AlertRecord]:
+        """Alert messages matching every filter given (`window` on the time sent), ordered
+        by (sent, identifier)."""
+
+    @abc.abstractmethod
+    def add_response(self, response: Response) -> bool:
+        """Store a member's response; False when it is stored already.
+
+        Raises StoreError when a different response with the same id is stored.
+        """
+
+    @abc.abstractmethod
+    def responses(self, alert: str) -> list[Response]:
+        """The responses to one alert (its thread's identifier), ordered by (at, id)."""
+
+    @abc.abstractmethod
+    def add_prenotification_receipt(self, receipt: NoticeReceipt) -> tuple[NoticeReceipt, bool]:
+        """Store a receipt of a pre-notification unless its receiver has one already;
+        returns the receipt that counts (the first) and whether it is this one."""
+
+    @abc.abstractmethod
+    def prenotification_receipts(
+        self, notice_ids: Sequence[str] | None = None
+    ) -> list[NoticeReceipt]:
+        """Receipts of these notices (of all when None), ordered by (notice id, time,
+        receiver)."""

@@ -123,6 +123,18 @@ def _validated(cls: type[M], values: Mapping[str, Any], where: str) -> M:
         ) from None
 
 
+def _finite(row: dict[str, Any], names: Sequence[str], where: str) -> dict[str, Any]:
+    """The row, after checking that these number columns hold finite numbers (or None).
+
+    SQLite would store NaN as NULL and PostgreSQL keep it: refused alike on both.
+    """
+    for name in names:
+        value = row[name]
+        if isinstance(value, float) and not math.isfinite(value):
+            raise StoreError(f"{where}: {name} is {value}; it must be a finite number to be stored")
+    return row
+
+
 # sources
 
 
@@ -135,6 +147,7 @@ def source_row(source: Source) -> dict[str, Any]:
         "party": source.party,
         "reliability": source.reliability.value,
         "credibility": int(source.credibility),
+        "releasability": source.releasability,
     }
 
 
@@ -162,6 +175,7 @@ OBSERVATION_COLUMNS = (
     "credibility",
     "attributes",
     "evidence",
+    "releasability",
 )
 """The observation columns `observation_from_row` reads, in its order."""
 
@@ -192,6 +206,7 @@ def observation_values(obs: Observation) -> tuple[Any, ...]:
         dump_json([e.model_dump() for e in evidence], f"observation {obs.id!r} evidence")
         if evidence
         else None,
+        obs.releasability,
     )
 
 
@@ -215,6 +230,7 @@ def observation_from_row(row: Sequence[Any]) -> Observation:
         credibility,
         attributes,
         evidence,
+        releasability,
     ) = row
     return _trusted(
         Observation,
@@ -238,6 +254,7 @@ def observation_from_row(row: Sequence[Any]) -> Observation:
             "evidence": tuple(Evidence.model_validate(e) for e in json.loads(evidence))
             if evidence is not None
             else (),
+            "releasability": releasability,
         },
     )
 
@@ -245,9 +262,12 @@ def observation_from_row(row: Sequence[Any]) -> Observation:
 # incidents
 
 
+_INCIDENT_NUMBERS = ("lon", "lat", "location_uncertainty_m", "calibre_mm", "confidence")
+
+
 def incident_row(incident: Incident) -> dict[str, Any]:
     where = f"incident {incident.id!r}"
-    return {
+    row = {
         "id": incident.id,
         "start_us": to_us(incident.start),
         "end_us": to_us(incident.end),
@@ -266,13 +286,20 @@ def incident_row(incident: Incident) -> dict[str, Any]:
         "attributes": dump_json(incident.attributes, f"{where} attributes"),
         "observation_ids": dump_json(list(incident.observation_ids), where),
     }
+    return _finite(row, _INCIDENT_NUMBERS, where)
 
 
 INCIDENT_JSON_COLUMNS = ("kinds", "source_ids", "party_reporters", "attributes", "observation_ids")
 
 
+INCIDENT_ACCESS_COLUMNS = ("releasability", "releasability_set")
+"""Columns of the incidents table that are not fields of `Incident` (its marking)."""
+
+
 def incident_from_row(row: Mapping[str, Any]) -> Incident:
     values = dict(row)
+    for name in INCIDENT_ACCESS_COLUMNS:
+        values.pop(name, None)
     values["start"] = from_us(values.pop("start_us"))
     values["end"] = from_us(values.pop("end_us"))
     for name in INCIDENT_JSON_COLUMNS:
@@ -283,6 +310,7 @@ def incident_from_row(row: Mapping[str, Any]) -> Incident:
 # determinations
 
 DETERMINATION_JSON_COLUMNS = ("zones", "rules", "deconflicted_rules", "prenotification_ids")
+_DETERMINATION_NUMBERS = ("distance_to_line_m", "signed_distance_m", "confidence")
 
 
 def determination_row(det: Determination) -> dict[str, Any]:
@@ -291,7 +319,7 @@ def determination_row(det: Determination) -> dict[str, Any]:
         row[name] = dump_json(list(row[name]), f"determination {det.id!r}")
     row["severity"] = det.severity.value if det.severity is not None else None
     row["status"] = det.status.value
-    return row
+    return _finite(row, _DETERMINATION_NUMBERS, f"determination {det.id!r}")
 
 
 def determination_from_row(row: Mapping[str, Any]) -> Determination:

@@ -4,6 +4,10 @@ Each migration has a version (1, 2, 3, ... with no gaps), a one-line description
 function that changes the schema through a connection. Opening a store applies the ones it
 has not run yet, in order and in one transaction, and records each in `schema_migrations`.
 
+The same migrations run on SQLite and on PostgreSQL: they are written with SQLAlchemy's
+portable types (and `CODE` for identifiers); what only one backend needs (PostGIS point
+columns) is a call into `truceline.store.dialect` that does nothing on the other.
+
 A migration is never edited once released: to change the schema, append a migration and
 update `truceline.store.tables` to match what it leaves behind.
 """
@@ -26,16 +30,22 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
-    String,
     Table,
     Text,
     func,
-    inspect,
     select,
+    text,
 )
 
 from truceline.errors import StoreError
 from truceline.store.codec import to_us
+from truceline.store.dialect import (
+    CODE,
+    POINT_TABLES,
+    add_point_column,
+    drop_point_column,
+    table_names,
+)
 from truceline.store.tables import schema_migrations
 
 
@@ -54,20 +64,20 @@ def _create_v1(conn: Connection) -> None:
     Table(
         "sources",
         md,
-        Column("id", String, primary_key=True),
+        Column("id", CODE, primary_key=True),
         Column("name", Text, nullable=False),
         Column("operator", Text, nullable=False),
-        Column("type", String, nullable=False),
-        Column("party", String),
-        Column("reliability", String, nullable=False),
+        Column("type", CODE, nullable=False),
+        Column("party", CODE),
+        Column("reliability", CODE, nullable=False),
         Column("credibility", SmallInteger, nullable=False),
     )
     Table(
         "agreements",
         md,
-        Column("agreement_id", String, nullable=False),
+        Column("agreement_id", CODE, nullable=False),
         Column("version", Integer, nullable=False),
-        Column("digest", String, nullable=False),
+        Column("digest", CODE, nullable=False),
         Column("title", Text, nullable=False),
         Column("effective_from_us", BigInteger, nullable=False),
         Column("document", Text, nullable=False),
@@ -76,8 +86,8 @@ def _create_v1(conn: Connection) -> None:
     Table(
         "observations",
         md,
-        Column("id", String, primary_key=True),
-        Column("source_id", String, nullable=False),
+        Column("id", CODE, primary_key=True),
+        Column("source_id", CODE, nullable=False),
         Column("source_ref", Text, nullable=False),
         Column("observed_us", BigInteger, nullable=False),
         Column("time_uncertainty_s", Double, nullable=False),
@@ -86,11 +96,11 @@ def _create_v1(conn: Connection) -> None:
         Column("lon", Double, nullable=False),
         Column("lat", Double, nullable=False),
         Column("location_uncertainty_m", Double, nullable=False),
-        Column("domain", String, nullable=False),
-        Column("kind", String, nullable=False),
-        Column("weapon_class", String),
+        Column("domain", CODE, nullable=False),
+        Column("kind", CODE, nullable=False),
+        Column("weapon_class", CODE),
         Column("calibre_mm", Double),
-        Column("reliability", String, nullable=False),
+        Column("reliability", CODE, nullable=False),
         Column("credibility", SmallInteger, nullable=False),
         Column("attributes", Text),
         Column("evidence", Text),
@@ -103,16 +113,16 @@ def _create_v1(conn: Connection) -> None:
     Table(
         "incidents",
         md,
-        Column("id", String, primary_key=True),
+        Column("id", CODE, primary_key=True),
         Column("start_us", BigInteger, nullable=False),
         Column("end_us", BigInteger, nullable=False),
         Column("lon", Double, nullable=False),
         Column("lat", Double, nullable=False),
         Column("location_uncertainty_m", Double, nullable=False),
-        Column("domain", String, nullable=False),
-        Column("primary_kind", String, nullable=False),
+        Column("domain", CODE, nullable=False),
+        Column("primary_kind", CODE, nullable=False),
         Column("kinds", Text, nullable=False),
-        Column("weapon_class", String),
+        Column("weapon_class", CODE),
         Column("calibre_mm", Double),
         Column("source_ids", Text, nullable=False),
         Column("independent_sources", Integer, nullable=False),
@@ -127,36 +137,32 @@ def _create_v1(conn: Connection) -> None:
     Table(
         "incident_observations",
         md,
-        Column(
-            "incident_id", String, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
-        ),
-        Column("observation_id", String, nullable=False),
+        Column("incident_id", CODE, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+        Column("observation_id", CODE, nullable=False),
         PrimaryKeyConstraint("incident_id", "observation_id"),
         Index("ix_incident_observations_observation", "observation_id"),
     )
     Table(
         "determinations",
         md,
-        Column("id", String, primary_key=True),
-        Column(
-            "incident_id", String, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
-        ),
-        Column("agreement_id", String, nullable=False),
+        Column("id", CODE, primary_key=True),
+        Column("incident_id", CODE, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+        Column("agreement_id", CODE, nullable=False),
         Column("agreement_version", Integer, nullable=False),
-        Column("side", String, nullable=False),
+        Column("side", CODE, nullable=False),
         Column("distance_to_line_m", Double, nullable=False),
         Column("signed_distance_m", Double, nullable=False),
         Column("zones", Text, nullable=False),
         Column("rules", Text, nullable=False),
         Column("deconflicted_rules", Text, nullable=False),
         Column("prenotification_ids", Text, nullable=False),
-        Column("attributed_to", String),
+        Column("attributed_to", CODE),
         Column("attribution_basis", Text, nullable=False),
-        Column("severity", String),
+        Column("severity", CODE),
         Column("confidence", Double, nullable=False),
         Column("independent_sources", Integer, nullable=False),
         Column("clear_breach", Boolean, nullable=False),
-        Column("status", String, nullable=False),
+        Column("status", CODE, nullable=False),
         Column("explanation", Text, nullable=False),
         Index("ix_determinations_incident", "incident_id"),
         Index("ix_determinations_status", "status"),
@@ -171,20 +177,20 @@ def _create_v1(conn: Connection) -> None:
             md,
             Column(
                 "determination_id",
-                String,
+                CODE,
                 ForeignKey("determinations.id", ondelete="CASCADE"),
                 nullable=False,
             ),
-            Column(column, String, nullable=False),
+            Column(column, CODE, nullable=False),
             PrimaryKeyConstraint("determination_id", column),
             Index(f"ix_{link}_{column}", column, "determination_id"),
         )
     Table(
         "prenotifications",
         md,
-        Column("id", String, primary_key=True),
-        Column("party", String, nullable=False),
-        Column("activity", String, nullable=False),
+        Column("id", CODE, primary_key=True),
+        Column("party", CODE, nullable=False),
+        Column("activity", CODE, nullable=False),
         Column("starts_us", BigInteger, nullable=False),
         Column("ends_us", BigInteger, nullable=False),
         Column("notified_us", BigInteger, nullable=False),
@@ -193,7 +199,149 @@ def _create_v1(conn: Connection) -> None:
         Index("ix_prenotifications_start", "starts_us"),
         Index("ix_prenotifications_end", "ends_us"),
     )
-    md.create_all(conn)
+    md.create_all(conn, checkfirst=False)
+    for table in POINT_TABLES:  # PostgreSQL only: PostGIS points and their GiST indexes
+        add_point_column(conn, table)
+
+
+def _add_access_v2(conn: Connection) -> None:
+    """Access, as released: organisations, users, roles, API tokens; the releasability of
+    observations and incidents (existing rows: the cell only), a source's default
+    releasability, and the audiences of each marking in use. Seeds the public organisation.
+    """
+    code = CODE.compile(dialect=conn.dialect)
+    for table in POINT_TABLES:  # PostgreSQL: the point stays the last column
+        drop_point_column(conn, table)
+    for statement in (
+        f"ALTER TABLE sources ADD COLUMN releasability {code}",
+        f"ALTER TABLE observations ADD COLUMN releasability {code} NOT NULL DEFAULT 'cell'",
+        f"ALTER TABLE incidents ADD COLUMN releasability {code} NOT NULL DEFAULT 'cell'",
+        f"ALTER TABLE incidents ADD COLUMN releasability_set {code}",
+        "CREATE INDEX ix_observations_releasability ON observations (releasability)",
+        "CREATE INDEX ix_incidents_releasability ON incidents (releasability)",
+    ):
+        conn.execute(text(statement))
+    for table in POINT_TABLES:
+        add_point_column(conn, table)
+    md = MetaData()
+    organisations = Table(
+        "organisations",
+        md,
+        Column("id", CODE, primary_key=True),
+        Column("name", Text, nullable=False),
+        Column("kind", CODE, nullable=False),
+        Column("created_us", BigInteger, nullable=False),
+    )
+    Table(
+        "users",
+        md,
+        Column("id", CODE, primary_key=True),
+        Column("organisation_id", CODE, ForeignKey("organisations.id"), nullable=False),
+        Column("display_name", Text, nullable=False),
+        Column("created_us", BigInteger, nullable=False),
+        Index("ix_users_organisation", "organisation_id"),
+    )
+    Table(
+        "user_roles",
+        md,
+        Column("user_id", CODE, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        Column("role", CODE, nullable=False),
+        PrimaryKeyConstraint("user_id", "role"),
+    )
+    Table(
+        "api_tokens",
+        md,
+        Column("id", CODE, primary_key=True),
+        Column("user_id", CODE, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        Column("label", Text),
+        Column("salt", CODE, nullable=False),
+        Column("digest", CODE, nullable=False),
+        Column("created_us", BigInteger, nullable=False),
+        Column("expires_us", BigInteger),
+        Column("revoked_us", BigInteger),
+        Index("ix_api_tokens_user", "user_id"),
+    )
+    Table(
+        "releasability_audiences",
+        md,
+        Column("marking", CODE, nullable=False),
+        Column("audience", CODE, nullable=False),
+        PrimaryKeyConstraint("marking", "audience"),
+        Index("ix_releasability_audiences_audience", "audience", "marking"),
+    )
+    md.create_all(conn, checkfirst=False)
+    conn.execute(
+        organisations.insert().values(
+            id="PUBLIC", name="The public", kind="public", created_us=to_us(datetime.now(UTC))
+        )
+    )
+
+
+def _add_workflow_v3(conn: Connection) -> None:
+    """The cell's workflow, as released: review actions, alert messages, members'
+    responses and receipts of pre-notifications. Every table is append-only."""
+    md = MetaData()
+    Table(
+        "review_actions",
+        md,
+        Column("id", CODE, primary_key=True),
+        Column("incident_id", CODE, nullable=False),
+        Column("actor", CODE, nullable=False),
+        Column("actor_org", CODE, nullable=False),
+        Column("role", CODE, nullable=False),
+        Column("action", CODE, nullable=False),
+        Column("reason", Text),
+        Column("payload", Text, nullable=False),
+        Column("into_incident", CODE),
+        Column("at_us", BigInteger, nullable=False),
+        Index("ix_review_actions_incident", "incident_id", "at_us"),
+        Index("ix_review_actions_into", "into_incident"),
+    )
+    Table(
+        "alerts",
+        md,
+        Column("identifier", CODE, primary_key=True),
+        Column("thread", CODE, nullable=False),
+        Column("incident_id", CODE, nullable=False),
+        Column("determination_id", CODE, nullable=False),
+        Column("msg_type", CODE, nullable=False),
+        Column("status", CODE, nullable=False),
+        Column("sent_us", BigInteger, nullable=False),
+        Column("scope", CODE, nullable=False),
+        Column("releasability", CODE, nullable=False),
+        Column("members", Text, nullable=False),
+        Column("xml", Text, nullable=False),
+        Column("document", Text, nullable=False),
+        Index("ix_alerts_thread", "thread", "sent_us"),
+        Index("ix_alerts_incident", "incident_id"),
+        Index("ix_alerts_sent", "sent_us"),
+        Index("ix_alerts_releasability", "releasability"),
+    )
+    Table(
+        "responses",
+        md,
+        Column("id", CODE, primary_key=True),
+        Column("alert", CODE, nullable=False),
+        Column("member", CODE, nullable=False),
+        Column("kind", CODE, nullable=False),
+        Column("tier", Text),
+        Column("text", Text, nullable=False),
+        Column("at_us", BigInteger, nullable=False),
+        Column("actor", CODE, nullable=False),
+        Index("ix_responses_alert", "alert", "at_us"),
+    )
+    Table(
+        "prenotification_receipts",
+        md,
+        Column("notice_id", CODE, nullable=False),
+        Column("receiver", CODE, nullable=False),
+        Column("received_us", BigInteger, nullable=False),
+        Column("actor", CODE, nullable=False),
+        Column("actor_org", CODE, nullable=False),
+        PrimaryKeyConstraint("notice_id", "receiver"),
+        Index("ix_prenotification_receipts_receiver", "receiver", "received_us"),
+    )
+    md.create_all(conn, checkfirst=False)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -201,6 +349,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         1,
         "sources, agreements, observations, incidents, determinations, pre-notifications",
         _create_v1,
+    ),
+    Migration(
+        2,
+        "organisations, users, API tokens; releasability of observations and incidents",
+        _add_access_v2,
+    ),
+    Migration(
+        3,
+        "review actions, alerts, responses, receipts of pre-notifications",
+        _add_workflow_v3,
     ),
 )
 """Every migration of the store, in order."""
@@ -217,33 +375,48 @@ def _check(migrations: Sequence[Migration]) -> None:
             )
 
 
-def current_version(conn: Connection) -> int:
-    """The highest migration recorded in the store, 0 when none is."""
-    if not inspect(conn).has_table(schema_migrations.name):
+def current_version(conn: Connection, schema: str | None = None) -> int:
+    """The highest migration recorded in the store (in `schema` on PostgreSQL), 0 when none
+    is."""
+    if schema_migrations.name not in table_names(conn, schema):
         return 0
     return int(
         conn.execute(select(func.coalesce(func.max(schema_migrations.c.version), 0))).scalar_one()
     )
 
 
-def migrate(conn: Connection, name: str, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+def migrate(
+    conn: Connection,
+    name: str,
+    migrations: Sequence[Migration] = MIGRATIONS,
+    *,
+    schema: str | None = None,
+    create: bool = True,
+) -> int:
     """Bring the store forward to the last of `migrations`, inside the caller's (write)
     transaction; returns the resulting version.
 
-    Refuses a store that is not a Truceline store, or one newer than these migrations.
+    `schema` is the PostgreSQL schema holding the store (None on SQLite). Refuses a database
+    that is not a Truceline store, one newer than these migrations, and, unless `create`,
+    one that holds no store yet.
     """
     _check(migrations)
-    inspector = inspect(conn)
-    if not inspector.has_table(schema_migrations.name):
-        others = sorted(inspector.get_table_names())
-        if others:
+    tables = table_names(conn, schema)
+    if schema_migrations.name not in tables:
+        where = f"schema {schema!r}" if schema is not None else "it"
+        if tables:
             raise StoreError(
-                f"cannot open store {name!r}: it is a database but not a Truceline store (it "
-                f"has tables {', '.join(others[:5])} and no schema_migrations); give a new "
-                "path or an existing Truceline store"
+                f"cannot open store {name!r}: {where} is not a Truceline store (it has tables "
+                f"{', '.join(tables[:5])} and no schema_migrations); give a new path, a new "
+                "schema or an existing Truceline store"
             )
-        schema_migrations.create(conn)
-    version = current_version(conn)
+        if not create:
+            raise StoreError(
+                f"no store at {name!r}: {where} holds no Truceline store yet; check --db, or "
+                "create the store with 'truceline ingest' or 'truceline demo'"
+            )
+        schema_migrations.create(conn, checkfirst=False)
+    version = current_version(conn, schema)
     latest = migrations[-1].version if migrations else 0
     if version > latest:
         raise StoreError(
