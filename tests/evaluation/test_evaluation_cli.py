@@ -59,3 +59,38 @@ def test_a_missing_scenario_folder_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--scenario", str(tmp_path / "nowhere"), "--no-replay"])
     assert result.exit_code == 1
     assert "--scenario" in result.output or "saved scenarios" in result.output
+
+
+def test_a_scenario_written_by_simulate_is_evaluated(tmp_path: Path) -> None:
+    from truceline.cli.app import app as truceline
+
+    folder = tmp_path / "scenario"
+    written = runner.invoke(truceline, ["simulate", "--out", str(folder), "--days", "1"])
+    assert written.exit_code == 0, written.output
+    out = tmp_path / "quality.json"
+    result = runner.invoke(
+        app, ["--scenario", str(folder), "--no-replay", "--json", str(out)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    assert figures["scenario"]["start"] == "2025-09-01T00:00:00Z"
+    assert figures["scenario"]["observations"] > 0
+    # The same day simulated in memory scores the same: the files lose nothing.
+    direct = tmp_path / "direct.json"
+    again = runner.invoke(app, ["--days", "1", "--seed", "7", "--no-replay", "--json", str(direct)])
+    assert again.exit_code == 0, again.output
+    assert json.loads(direct.read_text())["quality"] == figures["quality"]
+
+
+def test_a_damaged_scenario_is_refused_naming_the_file(tmp_path: Path) -> None:
+    from truceline.cli.app import app as truceline
+
+    folder = tmp_path / "scenario"
+    assert (
+        runner.invoke(truceline, ["simulate", "--out", str(folder), "--days", "1"]).exit_code == 0
+    )
+    truth = folder / "truth.csv"
+    truth.write_text(truth.read_text() + "tampered\n")
+    result = runner.invoke(app, ["--scenario", str(folder), "--no-replay"])
+    assert result.exit_code == 1
+    assert "truth.csv" in result.output

@@ -30,19 +30,18 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _load_scenario(folder: Path) -> EvaluationData:
-    """A scenario saved by the simulator, in evaluation form."""
-    import truceline.simulation.tables as tables_module
+    """A scenario saved by `truceline simulate`, in evaluation form."""
     from truceline.evaluation.data import from_tables
+    from truceline.simulation.files import load_scenario
 
-    loader = getattr(tables_module, "load_scenario", None)
-    if loader is None:
-        raise _fail(
-            "this version of Truceline cannot read saved scenarios; simulate one instead with "
-            "--days, --seed and --observations"
-        )
     if not folder.is_dir():
-        raise _fail(f"--scenario {folder}: no such folder; give the folder a scenario was saved to")
-    return from_tables(loader(folder))
+        raise _fail(
+            f"--scenario {folder}: no such folder; give the folder `truceline simulate --out` wrote"
+        )
+    try:
+        return from_tables(load_scenario(folder))
+    except TrucelineError as exc:
+        raise _fail(f"--scenario {folder}: {exc}") from None
 
 
 def evaluate(
