@@ -13,10 +13,13 @@ import httpx
 import pytest
 import xmlschema
 from service_support import api, assert_error, parse_sse
+from sqlalchemy import text
 from workflow_support import NOW, Clock, Mission, add_people, ingest, mission
 
+from truceline.ledger.verify import verify_store
 from truceline.response.cap import parse_cap
 from truceline.simulation.scenario import Scenario
+from truceline.store import store_engine
 
 SCHEMA_PATH = Path(__file__).parent.parent / "response" / "data" / "CAP-v1.2.xsd"
 NOTIFY = "Notify the coordination cell"
@@ -186,6 +189,17 @@ def test_from_observations_to_a_cancelled_alert(
         assert first.data["cap"]["status"] == "Exercise"
         assert first.data["releasability"] == "cell+members"
         assert not [e for e in feeds["red.rep"] if e.event == "cap_alert"]
+
+    # every review action, alert and response is in the ledger, and the ledger verifies
+    engine, _ = store_engine(tmp_path / "flow.sqlite", create=False)
+    try:
+        with engine.connect() as conn:
+            kinds = set(conn.execute(text("SELECT DISTINCT kind FROM ledger")).scalars())
+        verification = verify_store(engine)
+    finally:
+        engine.dispose()
+    assert {"review_action", "alert", "response", "observation_accepted", "determination"} <= kinds
+    assert verification.ok, verification.problems
 
 
 def test_who_may_read_an_alert(signed: tuple[Mission, str]) -> None:

@@ -167,7 +167,7 @@ observations = st.builds(
     Observation,
     source_id=st.just("uav-1"),
     source_ref=st.text(
-        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zs", "Zl", "Zp")),
         min_size=1,
         max_size=30,
     ),

@@ -21,6 +21,8 @@ from truceline.cli.access import org_app, token_app, user_app
 from truceline.cli.agreement import agreement_app
 from truceline.cli.evaluate import evaluate
 from truceline.cli.export import export
+from truceline.cli.keys import evidence_app, keygen
+from truceline.cli.ledger import export_bundle, ledger_app, verify
 from truceline.cli.output import (
     OutputFormat,
     determinations_geojson,
@@ -81,6 +83,11 @@ app.command()(evaluate)
 app.add_typer(org_app, name="org", help="Add and list organisations.")
 app.add_typer(user_app, name="user", help="Add and list users.")
 app.add_typer(token_app, name="token", help="Create, list and revoke API tokens.")
+app.command("verify")(verify)
+app.command("export-bundle")(export_bundle)
+ledger_app.command("keygen")(keygen)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(evidence_app, name="evidence")
 app.add_typer(thermal_app, name="thermal")
 
 DbOption = Annotated[

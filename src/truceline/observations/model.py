@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import unicodedata
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any
@@ -102,6 +103,31 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+"""Control, format (bidi overrides, zero-width) and surrogate characters."""
+
+
+def _plain(value: str) -> str:
+    """Refuse an id or code holding a character that is invisible or changes how the text
+    around it is shown: two such ids look alike but differ (docs/hostile.md)."""
+    if value.isprintable():
+        return value
+    for position, char in enumerate(value, start=1):
+        if unicodedata.category(char) in _HIDDEN_CATEGORIES:
+            raise ValueError(
+                f"must not contain the control or invisible character U+{ord(char):04X} "
+                f"(character {position}); ids and codes must be plain visible text"
+            )
+    return value
+
+
+IdText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(_plain),
+]
+"""An id or a code: ShortText without control, format or surrogate characters."""
 AttributeValue = str | int | float | bool | None
 
 MAX_ATTRIBUTES = 64
@@ -133,8 +159,8 @@ class Observation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(default="", description="Derived from source_id and source_ref when empty.")
-    source_id: ShortText = Field(description="Id of the source in the source registry.")
-    source_ref: ShortText = Field(description="The feed's own id of the report, or a content hash.")
+    source_id: IdText = Field(description="Id of the source in the source registry.")
+    source_ref: IdText = Field(description="The feed's own id of the report, or a content hash.")
     observed_at: UtcDatetime = Field(description="Best estimate of when it happened (UTC).")
     time_uncertainty_s: float = Field(
         default=0.0, ge=0.0, le=86_400 * 31, description="Half-width of the time window, seconds."
@@ -147,13 +173,13 @@ class Observation(BaseModel):
     )
     domain: Domain = Domain.LAND
     kind: Kind
-    weapon_class: ShortText | None = Field(
+    weapon_class: IdText | None = Field(
         default=None, description="Weapon class code of the agreement, for weapon sightings."
     )
     calibre_mm: float | None = Field(default=None, gt=0.0, le=1000.0)
     reliability: Reliability = Reliability.F
     credibility: Credibility = Credibility.CANNOT_BE_JUDGED
-    attributes: dict[ShortText, AttributeValue] = Field(default_factory=dict)
+    attributes: dict[IdText, AttributeValue] = Field(default_factory=dict)
     evidence: tuple[Evidence, ...] = ()
     releasability: MarkingText = Field(
         default=CELL,

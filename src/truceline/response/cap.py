@@ -631,6 +631,10 @@ def _parse_xml(data: bytes | str) -> ET.Element:
         parser.Parse(raw, True)
     except _RefusedError as refusal:
         raise InputError(str(refusal), field="document") from None
+    except (LookupError, ValueError) as error:  # an unknown or multi-byte encoding= given
+        raise InputError(
+            f"document: cannot be read ({error}); send the alert in UTF-8", field="document"
+        ) from None
     except xml.parsers.expat.ExpatError as error:
         raise InputError(
             f"document: not well-formed XML ({xml.parsers.expat.errors.messages[error.code]}"

@@ -21,6 +21,7 @@ from truceline.service.routes import (
     alerts,
     deconfliction,
     determinations,
+    evidence,
     export,
     feed,
     health,
@@ -121,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
         deconfliction,
         web,
         export,
+        evidence,
     ):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=checks)
     app.include_router(ogc.router)  # under /ogc; checks its own parameters (400, as OGC asks)

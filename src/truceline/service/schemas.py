@@ -30,10 +30,10 @@ from truceline.observations.model import (
     Credibility,
     Domain,
     Evidence,
+    IdText,
     Kind,
     Observation,
     Reliability,
-    ShortText,
     UtcDatetime,
 )
 from truceline.sources.registry import Source
@@ -51,8 +51,8 @@ class ObservationIn(_Request):
     `source_ref`, so the same report sent twice is stored once; the time of reception is
     the service's. Numbers must be JSON numbers (not text, not booleans)."""
 
-    source_id: ShortText = Field(description="Id of a registered source.")
-    source_ref: ShortText = Field(description="The source's own id of the report.")
+    source_id: IdText = Field(description="Id of a registered source.")
+    source_ref: IdText = Field(description="The source's own id of the report.")
     observed_at: UtcDatetime = Field(description="When it happened, with a zone offset.")
     time_uncertainty_s: float = Field(default=0.0, ge=0.0, le=86_400 * 31, strict=True)
     lon: float = Field(ge=-180.0, le=180.0, strict=True, description="Longitude, WGS 84 degrees.")
@@ -60,7 +60,7 @@ class ObservationIn(_Request):
     location_uncertainty_m: float = Field(default=0.0, ge=0.0, le=500_000.0, strict=True)
     domain: Domain = Domain.LAND
     kind: Kind
-    weapon_class: ShortText | None = None
+    weapon_class: IdText | None = None
     calibre_mm: float | None = Field(default=None, gt=0.0, le=1000.0, strict=True)
     reliability: Reliability | None = Field(
         default=None, description="Admiralty reliability; the source's when absent."
@@ -68,12 +68,18 @@ class ObservationIn(_Request):
     credibility: Credibility | None = Field(
         default=None, description="Admiralty credibility; the source's when absent."
     )
-    attributes: dict[ShortText, AttributeValue] = Field(default_factory=dict)
+    attributes: dict[IdText, AttributeValue] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
     releasability: MarkingText | None = Field(
         default=None,
         description="Who may read it, e.g. 'cell', 'cell+members:FR,UK', 'cell+parties', "
         "'public' (docs/access.md); the source's default when absent, else 'cell'.",
+    )
+    signature: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = Field(
+        default=None,
+        description="Ed25519 signature (base64) over the canonical observation; required "
+        "from a source registered with a public key (docs/ledger.md). Kept as the "
+        "attribute 'signature'.",
     )
 
 

@@ -1,8 +1,10 @@
 """Submitted observations: each row checked on its own, the good ones stored once.
 
 A row is refused for any field the model refuses, for a source that is not registered,
-and for an observation time before 1970 or more than a day after its reception (as the
-file adapters do). The id derives from the source and the report's own reference, so a
+for an observation time before 1970 or more than a day after its reception (as the
+file adapters do), for an evidence URI that is not a store reference or an http(s) URL,
+and, from a source registered with a public key, for a missing or invalid `signature`.
+The id derives from the source and the report's own reference, so a
 report submitted twice is stored once and the second answer says "already_stored".
 """
 
@@ -19,6 +21,8 @@ from pydantic import ValidationError
 
 from truceline.access.marking import CELL
 from truceline.errors import StoreError
+from truceline.ledger.screening import screen_observation
+from truceline.ledger.signing import SIGNATURE_ATTRIBUTE
 from truceline.observations.model import Observation
 from truceline.pipeline import registry_of
 from truceline.service.errors import field_path
@@ -90,10 +94,17 @@ def observation_of(
     data["credibility"] = given.credibility or source.credibility
     data["releasability"] = given.releasability or source.releasability or CELL
     data["received_at"] = received
+    signature = data.pop("signature")
+    if signature is not None:
+        data["attributes"] = {**data["attributes"], SIGNATURE_ATTRIBUTE: signature}
     try:
-        return Observation.model_validate(data)
+        obs = Observation.model_validate(data)
     except ValidationError as exc:  # the domain model's own checks, beyond the request's
         return _problems(exc, index)
+    refused = screen_observation(obs, source)
+    if refused is not None:
+        return [RowRejection(index=index, field=refused[0], reason=refused[1])]
+    return obs
 
 
 class Submitter:

@@ -137,7 +137,7 @@ class GeoJsonAdapter(Adapter):
                 yield Rejection(
                     file,
                     None if exc.feature is None else exc.feature + 1,
-                    None,
+                    None if exc.feature is not None else "document",
                     f"reading stopped: {exc}; the features before it are kept",
                     unit="feature",
                 )

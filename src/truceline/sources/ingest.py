@@ -23,8 +23,9 @@ from rich.progress import (
 )
 
 from truceline.errors import InputError
+from truceline.ledger.screening import screen_observation
 from truceline.observations.model import Kind, Observation
-from truceline.sources.base import Adapter, Rejection, adapter_for
+from truceline.sources.base import Adapter, Rejection, adapter_for, excerpt
 from truceline.sources.registry import SourceRegistry, with_source_releasability
 from truceline.sources.thermal.baseline import BaselineModel
 from truceline.sources.thermal.classify import Classification, Strategy, classify
@@ -99,15 +100,22 @@ def _progress(enabled: bool, console: Console | None) -> AbstractContextManager[
 def _screened(
     adapter: Adapter, path: Path, registry: SourceRegistry, received_at: datetime
 ) -> Iterator[Observation | Rejection]:
-    """The adapter's output, with observations of unregistered sources turned away, and
-    the others given their source's default releasability when they give none."""
+    """The adapter's output, with observations of unregistered sources turned away, as
+    are those with a refused evidence URI or, from a source with a public key, without a
+    valid signature; the others given their source's default releasability when they give
+    none."""
     for item in adapter.read(path, received_at=received_at):
         if not isinstance(item, Observation):
             yield item
         elif item.source_id not in registry:
             yield adapter.unknown_source(str(path), None, item.source_id, item.source_ref)
         else:
-            yield with_source_releasability(item, registry.get(item.source_id))
+            source = registry.get(item.source_id)
+            refused = screen_observation(item, source)
+            if refused is not None:
+                yield Rejection(str(path), None, refused[0], refused[1], excerpt(item.source_ref))
+            else:
+                yield with_source_releasability(item, source)
 
 
 def _validate_whole_file(

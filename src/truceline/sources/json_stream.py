@@ -26,7 +26,7 @@ MAX_INT_DIGITS = 18
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|"', re.DOTALL)
 _SPACE = re.compile(rb"[ \t\r\n]*")
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_SCALAR = re.compile(rb"[^,\]}\s]+")
+_SCALAR = re.compile(rb"[^,\]} \t\r\n]+")  # JSON white space only: not \v, \f
 BOM = b"\xef\xbb\xbf"
 
 

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -49,6 +50,23 @@ class Source(BaseModel):
         description="Releasability of its observations that do not give their own "
         "(docs/access.md); None: the cell only.",
     )
+    public_key: str | None = Field(
+        default=None,
+        description="Ed25519 public key (PEM, or the 32 raw bytes in base64); when given, "
+        "every observation of the source must carry a valid signature (docs/ledger.md).",
+    )
+
+    @field_validator("public_key")
+    @classmethod
+    def _valid_public_key(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from truceline.ledger.signing import check_public_key
+
+        try:
+            return check_public_key(value)
+        except InputError as exc:
+            raise ValueError(f"not a valid public key: {exc}") from None
 
     @model_validator(mode="after")
     def _party_of_party_report(self) -> Source:

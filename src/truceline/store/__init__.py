@@ -183,6 +183,10 @@ def delete_store(target: str | Path) -> None:
                 conn.exec_driver_sql(
                     f"DROP TABLE IF EXISTS {quoted(conn, schema)}.{quoted(conn, table.name)}"
                 )
+            # The function behind the ledger's append-only triggers (migration 4).
+            conn.exec_driver_sql(
+                f"DROP FUNCTION IF EXISTS {quoted(conn, schema)}.ledger_refuse_change()"
+            )
             if schema != DEFAULT_SCHEMA:
                 left = conn.execute(
                     text(

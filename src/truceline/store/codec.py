@@ -148,6 +148,7 @@ def source_row(source: Source) -> dict[str, Any]:
         "reliability": source.reliability.value,
         "credibility": int(source.credibility),
         "releasability": source.releasability,
+        "public_key": source.public_key,
     }
 
 

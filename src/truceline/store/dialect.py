@@ -616,8 +616,11 @@ def store_error(name: str, action: str, exc: DBAPIError) -> StoreError:
         return StoreError(
             f"store {name!r}: cannot {action}: the file is read-only; check its permissions"
         )
-    if "full" in low:
-        return StoreError(f"store {name!r}: cannot {action}: {detail}; free some disk space")
+    if "full" in low or code == sqlite3.SQLITE_FULL:
+        return StoreError(
+            f"store {name!r}: cannot {action}: no space left on the device holding the store "
+            f"({detail}); nothing of this write was kept; free space and retry"
+        )
     return StoreError(f"store {name!r}: cannot {action}: {detail}")
 
 

@@ -344,6 +344,67 @@ def _add_workflow_v3(conn: Connection) -> None:
     md.create_all(conn, checkfirst=False)
 
 
+def _add_ledger_v4(conn: Connection) -> None:
+    """The evidence ledger, as released: hash-chained entries, appended in the transaction
+    of each change and never changed (triggers refuse UPDATE and DELETE), and the head row
+    that serialises appends."""
+    md = MetaData()
+    Table(
+        "ledger",
+        md,
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        Column("kind", CODE, nullable=False),
+        Column("record_id", Text, nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("payload_sha256", CODE, nullable=False),
+        Column("prev_sha256", CODE, nullable=False),
+        Column("entry_sha256", CODE, nullable=False),
+        Index("ix_ledger_record", "kind", "record_id", "seq"),
+    )
+    head = Table(
+        "ledger_head",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("seq", BigInteger, nullable=False),
+        Column("entry_sha256", CODE, nullable=False),
+    )
+    md.create_all(conn, checkfirst=False)
+    conn.execute(head.insert().values(id=1, seq=0, entry_sha256="0" * 64))
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text(
+                "CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                "BEGIN RAISE EXCEPTION 'the ledger is append-only: % refused', TG_OP; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON ledger "
+                "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger "
+                "FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()"
+            )
+        )
+    else:
+        for operation in ("UPDATE", "DELETE"):
+            conn.execute(
+                text(
+                    f"CREATE TRIGGER ledger_no_{operation.lower()} BEFORE {operation} ON ledger "
+                    "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: "
+                    f"{operation} refused'); END"
+                )
+            )
+
+
+def _add_source_keys_v5(conn: Connection) -> None:
+    """A source's Ed25519 public key (PEM or base64): its observations must be signed."""
+    conn.execute(text("ALTER TABLE sources ADD COLUMN public_key TEXT"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -360,6 +421,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "review actions, alerts, responses, receipts of pre-notifications",
         _add_workflow_v3,
     ),
+    Migration(4, "the evidence ledger (append-only, hash-chained)", _add_ledger_v4),
+    Migration(5, "public keys of sources (signed submissions)", _add_source_keys_v5),
 )
 """Every migration of the store, in order."""
 

@@ -38,11 +38,12 @@ from truceline.agreement.loader import (
 from truceline.agreement.prenotification import PreNotification
 from truceline.errors import InputError, StoreError
 from truceline.fusion.incident import Incident
+from truceline.ledger.entry import EntryKind
 from truceline.observations.model import Kind, Observation
 from truceline.response.review import DEFAULT_POLICY
 from truceline.sources.registry import Source
+from truceline.store import ledger_sql, workflow_sql
 from truceline.store import tables as t
-from truceline.store import workflow_sql
 from truceline.store.base import BBox, Store, TimeWindow
 from truceline.store.codec import (
     OBSERVATION_COLUMNS,
@@ -253,7 +254,23 @@ class SqlStore(Store):
             return
 
         def work(conn: Connection) -> None:
-            conn.execute(upsert(conn, t.sources), [rows[k] for k in sorted(rows)])
+            ledger_sql.lock_head(conn)
+            stored = {
+                r["id"]: ledger_sql.row_payload(t.sources, r)
+                for r in conn.execute(
+                    select(t.sources).where(t.sources.c.id.in_(sorted(rows)))
+                ).mappings()
+            }
+            changed = [
+                rows[k]
+                for k in sorted(rows)
+                if stored.get(k) != ledger_sql.row_payload(t.sources, rows[k])
+            ]
+            if changed:
+                conn.execute(upsert(conn, t.sources), changed)
+                ledger_sql.append(
+                    conn, ledger_sql.payloads(t.sources, EntryKind.SOURCE, "id", changed)
+                )
 
         self._write("store sources", work)
 
@@ -284,15 +301,24 @@ class SqlStore(Store):
                     f"with different content (stored digest {stored}, new {digest}); give the "
                     "amendment a new version number"
                 )
-            conn.execute(
-                a.insert().values(
-                    agreement_id=agreement.id,
-                    version=agreement.version,
-                    digest=digest,
-                    title=agreement.title,
-                    effective_from_us=to_us(agreement.effective_from),
-                    document=document,
-                )
+            row = {
+                "agreement_id": agreement.id,
+                "version": agreement.version,
+                "digest": digest,
+                "title": agreement.title,
+                "effective_from_us": to_us(agreement.effective_from),
+                "document": document,
+            }
+            conn.execute(a.insert().values(**row))
+            ledger_sql.append(
+                conn,
+                [
+                    (
+                        EntryKind.AGREEMENT,
+                        f"{agreement.id}/v{agreement.version}",
+                        ledger_sql.row_payload(a, row),
+                    )
+                ],
             )
             return True
 
@@ -373,13 +399,20 @@ class SqlStore(Store):
             if rebuild:
                 drop_point_index(conn, o.name)
             _record_markings(conn, {row[-1] for row in rows})  # the marking comes last
+            # The ledger's lock first: no other writer adds observations until this commits,
+            # so the ids found stored now are exactly those the insert skips.
+            ledger_sql.lock_head(conn)
+            unique = _first_of_each_id(rows)
+            stored = _stored_ids(conn, o, [row[0] for row in unique])
+            new = [row for row in unique if row[0] not in stored] if stored else unique
             added = 0
             if conn.dialect.name == "postgresql":
-                added = copy_ignoring_existing(conn, o, _first_of_each_id(rows))
+                added = copy_ignoring_existing(conn, o, new)
             else:
                 stmt = insert_ignoring_existing(conn, o)
-                for chunk in _chunks(rows, WRITE_CHUNK):
+                for chunk in _chunks(new, WRITE_CHUNK):
                     added += execute_many(conn, stmt, chunk)
+            ledger_sql.append(conn, _observation_entries(new))
             for index in indexes:
                 index.create(conn)
             if rebuild:
@@ -474,6 +507,7 @@ class SqlStore(Store):
         def work(conn: Connection) -> None:
             # An incident added again unchanged keeps its determinations; a changed one is
             # replaced like a removed one.
+            ledger_sql.lock_head(conn)
             remove = set(removed)
             unchanged: set[str] = set()
             for chunk in _chunks(sorted(set(rows) - remove), IN_CHUNK):
@@ -488,6 +522,14 @@ class SqlStore(Store):
                     i.c.id.in_(chunk), i.c.releasability_set.is_not(None)
                 )
                 explicit.update((x, m) for x, m in conn.execute(query))
+            gone: list[str] = []
+            present: list[str] = []
+            for chunk in _chunks(sorted(remove), IN_CHUNK):
+                present += conn.execute(select(i.c.id).where(i.c.id.in_(chunk))).scalars()
+                dets = t.determinations
+                gone += conn.execute(
+                    select(dets.c.id).where(dets.c.incident_id.in_(chunk))
+                ).scalars()
             for chunk in _chunks(sorted(remove), IN_CHUNK):
                 _delete_determinations(conn, t.determinations.c.incident_id.in_(chunk))
                 conn.execute(delete(links).where(links.c.incident_id.in_(chunk)))
@@ -512,6 +554,22 @@ class SqlStore(Store):
                 conn.execute(i.insert(), list(chunk))
             for chunk in _chunks(new_links, WRITE_CHUNK):
                 conn.execute(links.insert(), list(chunk))
+            ledger_sql.append(
+                conn,
+                [(EntryKind.DETERMINATION, x, {"determination": None}) for x in sorted(gone)]
+                + [
+                    (EntryKind.INCIDENTS_REPLACED, x, {"incident": None})
+                    for x in sorted(set(present) - set(rows))
+                ]
+                + [
+                    (
+                        EntryKind.INCIDENTS_REPLACED,
+                        row["id"],
+                        {"incident": ledger_sql.row_payload(i, row)},
+                    )
+                    for row in new_rows
+                ],
+            )
 
         self._write("replace incidents", work)
 
@@ -570,10 +628,22 @@ class SqlStore(Store):
             if effective is None:
                 effective = _derived_markings(conn, {incident_id: json.loads(stored)})[incident_id]
             _record_markings(conn, {effective})
+            ledger_sql.lock_head(conn)
             conn.execute(
                 i.update()
                 .where(i.c.id == incident_id)
                 .values(releasability=effective, releasability_set=chosen)
+            )
+            row = conn.execute(select(i).where(i.c.id == incident_id)).mappings().one()
+            ledger_sql.append(
+                conn,
+                [
+                    (
+                        EntryKind.INCIDENTS_REPLACED,
+                        incident_id,
+                        {"incident": ledger_sql.row_payload(i, row)},
+                    )
+                ],
             )
             return True
 
@@ -599,6 +669,7 @@ class SqlStore(Store):
         i, d = t.incidents, t.determinations
 
         def work(conn: Connection) -> None:
+            ledger_sql.lock_head(conn)
             stored: set[str] = set()
             for chunk in _chunks(incident_ids, IN_CHUNK):
                 stored.update(conn.execute(select(i.c.id).where(i.c.id.in_(chunk))).scalars())
@@ -630,6 +701,17 @@ class SqlStore(Store):
             ):
                 for chunk in _chunks(batch, WRITE_CHUNK):
                     conn.execute(table.insert(), list(chunk))
+            ledger_sql.append(
+                conn,
+                [
+                    (
+                        EntryKind.DETERMINATION,
+                        row["id"],
+                        {"determination": ledger_sql.row_payload(d, row)},
+                    )
+                    for row in rows
+                ],
+            )
 
         self._write("store determinations", work)
 
@@ -711,6 +793,7 @@ class SqlStore(Store):
                     "a notice cannot be changed: file a new one with a new id"
                 )
             conn.execute(p.insert().values(**row))
+            ledger_sql.append(conn, ledger_sql.payloads(p, EntryKind.PRENOTIFICATION, "id", [row]))
             return True
 
         return self._write("store the pre-notification", work)
@@ -816,6 +899,30 @@ class SqlStore(Store):
     ) -> list[NoticeReceipt]:
         with self._transaction("read receipts", write=False) as conn:
             return workflow_sql.receipts(conn, notice_ids)
+
+
+def _stored_ids(conn: Connection, table: Table, ids: Sequence[str]) -> set[str]:
+    """Which of these ids (sorted) the table holds."""
+    if not ids or conn.execute(select(table.c.id).limit(1)).first() is None:
+        return set()
+    found: set[str] = set()
+    for chunk in _chunks(ids, IN_CHUNK):
+        found.update(conn.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+    return found
+
+
+def _observation_entries(rows: Sequence[tuple[Any, ...]]) -> list[tuple[EntryKind, str, Any]]:
+    """Ledger items for new observation rows (tuples in the table's column order)."""
+    o = t.observations
+    names = [c.name for c in o.columns]
+    return [
+        (
+            EntryKind.OBSERVATION_ACCEPTED,
+            row[0],
+            ledger_sql.row_payload(o, dict(zip(names, row, strict=True))),
+        )
+        for row in rows
+    ]
 
 
 def _count(conn: Connection, table: Table, where: Sequence[ColumnElement[bool]] = ()) -> int:

@@ -56,6 +56,7 @@ sources = Table(
     Column("reliability", CODE, nullable=False),
     Column("credibility", SmallInteger, nullable=False),
     Column("releasability", CODE),
+    Column("public_key", Text),
 )
 
 agreements = Table(
@@ -329,3 +330,26 @@ prenotification_receipts = Table(
     PrimaryKeyConstraint("notice_id", "receiver"),
     Index("ix_prenotification_receipts_receiver", "receiver", "received_us"),
 )
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", CODE, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("payload_sha256", CODE, nullable=False),
+    Column("prev_sha256", CODE, nullable=False),
+    Column("entry_sha256", CODE, nullable=False),
+    Index("ix_ledger_record", "kind", "record_id", "seq"),
+)
+"""The evidence ledger (migration 4): append-only, see `truceline.ledger`."""
+
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("entry_sha256", CODE, nullable=False),
+)
+"""One row (id 1): the last entry's sequence number and hash; locked by each append."""

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, select
 
 from truceline.agreement.receipts import NoticeReceipt
 from truceline.errors import StoreError
+from truceline.ledger.entry import EntryKind
 from truceline.response.cap import CapStatus, MsgType, Scope
 from truceline.response.protocol import Response
 from truceline.response.records import AlertRecord
@@ -30,6 +31,7 @@ from truceline.response.review import (
     apply,
     review_state,
 )
+from truceline.store import ledger_sql
 from truceline.store import tables as t
 from truceline.store.codec import dump_json, from_us, to_us
 
@@ -139,7 +141,11 @@ def record_review_action(
                 "incident it went to instead",
                 field="payload.into",
             )
-    conn.execute(t.review_actions.insert().values(**_action_row(action)))
+    row = _action_row(action)
+    conn.execute(t.review_actions.insert().values(**row))
+    ledger_sql.append(
+        conn, ledger_sql.payloads(t.review_actions, EntryKind.REVIEW_ACTION, "id", [row])
+    )
     return after, True
 
 
@@ -202,6 +208,7 @@ def insert_alerts(conn: Connection, records: Sequence[AlertRecord]) -> list[Aler
                 )
             continue
         conn.execute(a.insert().values(**row))
+        ledger_sql.append(conn, ledger_sql.payloads(a, EntryKind.ALERT, "identifier", [row]))
         added.append(record)
     return added
 
@@ -286,7 +293,9 @@ def insert_response(conn: Connection, response: Response) -> bool:
                 "response is never changed: record a new one"
             )
         return False
-    conn.execute(r.insert().values(**_response_row(response)))
+    row = _response_row(response)
+    conn.execute(r.insert().values(**row))
+    ledger_sql.append(conn, ledger_sql.payloads(r, EntryKind.RESPONSE, "id", [row]))
     return True
 
 
@@ -319,16 +328,30 @@ def insert_receipt(conn: Connection, receipt: NoticeReceipt) -> tuple[NoticeRece
     ).first()
     if stored is not None:
         return _receipt_of(stored), False
-    conn.execute(
-        p.insert().values(
-            notice_id=receipt.notice_id,
-            receiver=receipt.receiver,
-            received_us=to_us(receipt.received_at),
-            actor=receipt.actor,
-            actor_org=receipt.actor_org,
-        )
+    row = {
+        "notice_id": receipt.notice_id,
+        "receiver": receipt.receiver,
+        "received_us": to_us(receipt.received_at),
+        "actor": receipt.actor,
+        "actor_org": receipt.actor_org,
+    }
+    conn.execute(p.insert().values(**row))
+    ledger_sql.append(
+        conn,
+        [
+            (
+                EntryKind.RECEIPT,
+                receipt_key(receipt.notice_id, receipt.receiver),
+                ledger_sql.row_payload(p, row),
+            )
+        ],
     )
     return receipt, True
+
+
+def receipt_key(notice_id: str, receiver: str) -> str:
+    """The record id of a receipt in the ledger."""
+    return f"{notice_id}/{receiver}"
 
 
 def receipts(conn: Connection, notice_ids: Sequence[str] | None) -> list[NoticeReceipt]:
