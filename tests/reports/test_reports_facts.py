@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pytest
 from report_builders import CUTOFF, DAY, SECRET, build_store, point
 
+from truceline.access.model import Edition
 from truceline.adjudication.determination import Status
 from truceline.agreement.loaded import LoadedAgreement
-from truceline.reports.editions import Edition, coarsen
+from truceline.reports.editions import coarsen
 from truceline.reports.facts import NO_COVERAGE_TEXT, Category, DailyFacts, gather
 from truceline.reports.period import ReportingPeriod
 from truceline.reports.sectors import LineSectors

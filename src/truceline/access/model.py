@@ -75,6 +75,14 @@ UserId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 
 
+class Edition(StrEnum):
+    """Whom a publication (the daily report, an export) is written for: the public, or the
+    coordination cell."""
+
+    PUBLIC = "public"
+    RESTRICTED = "restricted"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

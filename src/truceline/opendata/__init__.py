@@ -24,14 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
-from truceline.access.model import Principal
+from truceline.access.model import Edition, Principal
 from truceline.agreement.loaded import LoadedAgreement
 from truceline.errors import StoreError
 from truceline.opendata.layers import COLUMNS, Column, ColumnType, Feature, Layer
 from truceline.opendata.reading import (
     CELL_PRINCIPAL,
     PUBLIC_PRINCIPAL,
-    Edition,
     LayerFilter,
     OpenData,
     edition_principal,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
 import shapely
@@ -26,6 +25,7 @@ from shapely.geometry import box
 from truceline.access.model import (
     ALL_AUDIENCES,
     PUBLIC_ORGANISATION_ID,
+    Edition,
     Organisation,
     OrganisationKind,
     Principal,
@@ -54,14 +54,6 @@ from truceline.store.base import BBox, Store, TimeWindow
 
 CHUNK: Final = 5_000
 """Rows read from the store at once when streaming a layer."""
-
-
-class Edition(StrEnum):
-    """Whom an export is written for: the public, or the coordination cell. (The same
-    names as the daily report's editions; open data makes no further redactions.)"""
-
-    PUBLIC = "public"
-    RESTRICTED = "restricted"
 
 
 PUBLIC_PRINCIPAL: Final = Principal(

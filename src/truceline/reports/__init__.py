@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from truceline.reports.editions import Edition
+from truceline.access.model import Edition
 from truceline.reports.facts import DailyFacts, gather
 from truceline.reports.period import ReportingPeriod
 from truceline.reports.render import render_html, write_pdf

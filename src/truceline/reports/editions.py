@@ -26,22 +26,14 @@ public edition knows how much was withheld, and the cell knows what it released.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Final
 
-from truceline.access.model import Organisation, OrganisationKind
+from truceline.access.model import Edition, Organisation, OrganisationKind
 from truceline.access.policy import ReadFilter, audiences_of
 from truceline.adjudication.determination import Status
 
 COARSE_DEG: Final = 0.1
 """The grid public positions are snapped to, degrees."""
-
-
-class Edition(StrEnum):
-    """Which edition of the report."""
-
-    PUBLIC = "public"
-    RESTRICTED = "restricted"
 
 
 PUBLIC_READER: Final = Organisation(id="PUBLIC", name="The public", kind=OrganisationKind.PUBLIC)

@@ -32,6 +32,7 @@ from typing import Final
 import numpy as np
 import shapely
 
+from truceline.access.model import Edition
 from truceline.access.policy import ReadFilter
 from truceline.adjudication.determination import Determination, Status
 from truceline.agreement.loaded import LoadedAgreement
@@ -40,7 +41,6 @@ from truceline.fusion.incident import Incident
 from truceline.observations.model import Domain, Kind, SourceType
 from truceline.reports.editions import (
     STATUS_ORDER,
-    Edition,
     Redactions,
     coarsen,
     edition_filter,

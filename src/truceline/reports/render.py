@@ -18,11 +18,12 @@ from typing import Any, Final
 
 import jinja2
 
+from truceline.access.model import Edition
 from truceline.adjudication.determination import Status
 from truceline.agreement.loaded import LoadedAgreement
 from truceline.errors import InputError
 from truceline.reports.charts import map_svg, trend_svg
-from truceline.reports.editions import COARSE_DEG, Edition
+from truceline.reports.editions import COARSE_DEG
 from truceline.reports.facts import NO_COVERAGE_TEXT, REASON_WORDS, Comparison, DailyFacts
 
 MARKINGS: Final = {

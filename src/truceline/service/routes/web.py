@@ -14,14 +14,11 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import shapely
 from fastapi import APIRouter, FastAPI, Query
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
-from numpy.typing import NDArray
 from pydantic import BaseModel, Field
-from pyproj import CRS, Transformer
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 from starlette.staticfiles import StaticFiles
@@ -29,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from truceline.access.model import Principal
 from truceline.agreement.loaded import LoadedAgreement
-from truceline.agreement.model import BUFFER, withdrawal_zone_id
+from truceline.opendata.zones import zone_features
 from truceline.service.auth import CurrentPrincipal
 from truceline.service.deps import Service, ServiceDep
 from truceline.service.errors import ApiError, not_found, responses
@@ -93,36 +90,6 @@ map shows."""
 METRES_PER_DEGREE = 111_320.0
 """About one degree of latitude."""
 
-DENSIFY_DEG = 0.01
-"""Longest piece of an edge projected for drawing the bands, degrees (about 1 km)."""
-
-
-def _local(line: BaseGeometry) -> tuple[Transformer, Transformer]:
-    """Forward and inverse transformers of an azimuthal equidistant projection centred on
-    the line, in metres."""
-    min_lon, min_lat, max_lon, max_lat = line.bounds
-    crs = CRS.from_dict(
-        {
-            "proj": "aeqd",
-            "lat_0": (min_lat + max_lat) / 2,
-            "lon_0": (min_lon + max_lon) / 2,
-            "datum": "WGS84",
-            "units": "m",
-        }
-    )
-    return (
-        Transformer.from_crs("EPSG:4326", crs, always_xy=True),
-        Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
-    )
-
-
-def _project(geometry: BaseGeometry, transformer: Transformer) -> BaseGeometry:
-    def move(coords: NDArray[np.float64]) -> NDArray[np.float64]:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geometry, move)
-
 
 def _feature(geometry: BaseGeometry, **properties: Any) -> dict[str, Any]:
     return {"type": "Feature", "properties": properties, "geometry": mapping(geometry)}
@@ -135,9 +102,8 @@ def theatre_geojson(loaded: LoadedAgreement) -> dict[str, Any]:
     side of the line within the band's width; as in the adjudication, a place in no listed
     held area is on the side of `rest_held_by`) and the exclusion zones (`exclusion`).
 
-    Bands are drawn in an azimuthal equidistant projection centred on the line and
-    simplified to about 50 m: they are for display; the adjudication measures geodesic
-    distances itself.
+    Bands are those of the open-data zones layer (`truceline.opendata.zones`), simplified to
+    about 50 m: they are for display; the adjudication measures geodesic distances itself.
     """
     agreement = loaded.agreement
     features: list[dict[str, Any]] = [
@@ -154,46 +120,18 @@ def theatre_geojson(loaded: LoadedAgreement) -> dict[str, Any]:
                 name=f"Held by {names.get(code, code)}",
             )
         )
-    forward, inverse = _local(loaded.line)
-    # Edges are straight in longitude and latitude, as the adjudication reads them: they
-    # are cut into short pieces first, so that they keep their course when projected.
-    line_m = _project(shapely.segmentize(loaded.line, DENSIFY_DEG), forward)
-    held_m = {
-        code: _project(shapely.segmentize(area, DENSIFY_DEG), forward)
-        for code, area in loaded.held_areas.items()
-    }
-    rest = agreement.line.rest_held_by
-    bands: list[tuple[str, str, str, float]] = []
-    if agreement.zones.buffer is not None:
-        for code, km in sorted(agreement.zones.buffer.width_km.items()):
-            bands.append((BUFFER, "Demilitarised buffer", code, km))
-    for band in agreement.zones.withdrawal_bands:
-        zone = withdrawal_zone_id(band.weapon_class)
-        for code, km in sorted(band.width_km.items()):
-            bands.append((zone, f"Withdrawal band: {band.weapon_class}", code, km))
-    for zone, name, code, km in bands:
-        if km <= 0:
-            continue
-        reach = line_m.buffer(km * 1000.0, quad_segs=16)
-        if code == rest:  # its held area, if listed, and every place in no other's
-            others = [area for party, area in held_m.items() if party != code]
-            side = shapely.difference(reach, shapely.union_all(others)) if others else reach
-        elif code in held_m:
-            side = shapely.intersection(reach, held_m[code])
-        else:
-            continue
-        side = shapely.simplify(_project(side, inverse), SIMPLIFY_M / METRES_PER_DEGREE)
-        if side.is_empty:
-            continue
+    for zone in zone_features(loaded):
+        if zone.properties["zone_type"] not in ("buffer", "withdrawal"):
+            continue  # exclusion zones follow, as the agreement gives them
         features.append(
             _feature(
-                side,
+                shapely.simplify(zone.geometry, SIMPLIFY_M / METRES_PER_DEGREE),
                 kind="zone",
-                id=f"{zone}:{code}",
-                zone=zone,
-                party=code,
-                width_km=km,
-                name=f"{name} ({code} side, {km:g} km)",
+                id=zone.id,
+                zone=zone.properties["zone"],
+                party=zone.properties["party"],
+                width_km=zone.properties["width_km"],
+                name=f"{zone.properties['name']}, {zone.properties['width_km']:g} km",
             )
         )
     exclusion_names = {z.id: z.name for z in agreement.zones.exclusions}
